@@ -1,0 +1,102 @@
+import type { Block } from '../chain/types.js';
+import type { SyncConfig } from '../config.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Random } from '../random.js';
+import type { Clock } from '../time/clock.js';
+import type { ChainStore } from './chain-store.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import type { SyncNetwork } from './network.js';
+import type { PeerManager } from './peer-manager.js';
+import type { StateMachine } from './state-machine.js';
+import type { SyncPhase, SyncPhaseName, SyncTarget } from './sync-manager.js';
+import type { BlockVerifier, TrustedPoint, VerifiedRange } from './verifier.js';
+
+/**
+ * What a strategy may use while it runs. The SyncManager builds it; a strategy never
+ * reaches for anything else, so the same strategy runs on libp2p and in simnet.
+ */
+export interface SyncContext {
+  readonly config: SyncConfig;
+  readonly store: ChainStore;
+  readonly network: SyncNetwork;
+  readonly peers: PeerManager;
+  readonly verifier: BlockVerifier<Block>;
+  readonly stateMachine: StateMachine;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** The local verified tip. */
+  trusted(): TrustedPoint;
+  /**
+   * Applies the state transition of a verified range and persists blocks, tip, proof and
+   * checkpoint in one transaction. Resolves once durable.
+   */
+  commit(range: VerifiedRange<Block>): Promise<void>;
+  /** Moves the manager to another phase (refused with InvalidPhaseError when not allowed). */
+  enterPhase(phase: SyncPhase, reason: string): void;
+  /** Reports items done in the current phase. */
+  reportProgress(done: number, total: number): void;
+}
+
+/** What a strategy intends to do, before doing it (shown to users, used by `adaptive`). */
+export interface StrategyPlan {
+  readonly strategy: string;
+  readonly phases: readonly SyncPhaseName[];
+  /** Blocks it expects to download. */
+  readonly blocks: number;
+  readonly reason: string;
+}
+
+export type StrategyResult =
+  | { readonly kind: 'reached'; readonly height: number }
+  /** Stopped short: the manager decides whether to recover or fail. */
+  | { readonly kind: 'incomplete'; readonly height: number; readonly reason: string };
+
+/**
+ * A way to sync (DESIGN §5). Shipped: incremental, parallel, fast, adaptive; users register
+ * their own by name.
+ */
+export interface SyncStrategy {
+  readonly name: string;
+  plan(context: SyncContext, target: SyncTarget): StrategyPlan | Promise<StrategyPlan>;
+  run(context: SyncContext, target: SyncTarget, signal: AbortSignal): Promise<StrategyResult>;
+}
+
+/** Strategies by name. */
+export class StrategyRegistry {
+  private readonly strategies = new Map<string, SyncStrategy>();
+
+  constructor(strategies: readonly SyncStrategy[] = []) {
+    for (const s of strategies) this.register(s);
+  }
+
+  register(strategy: SyncStrategy): this {
+    if (!strategy.name) throw new InvalidArgumentError('arg.empty', 'a strategy needs a name');
+    if (this.strategies.has(strategy.name)) {
+      throw new InvalidArgumentError('arg.duplicate', `strategy "${strategy.name}" is already registered`);
+    }
+    this.strategies.set(strategy.name, strategy);
+    return this;
+  }
+
+  get(name: string): SyncStrategy {
+    const s = this.strategies.get(name);
+    if (!s) {
+      throw new InvalidArgumentError(
+        'arg.unknown',
+        `unknown strategy "${name}" (registered: ${[...this.strategies.keys()].join(', ') || 'none'})`,
+      );
+    }
+    return s;
+  }
+
+  has(name: string): boolean {
+    return this.strategies.has(name);
+  }
+
+  names(): string[] {
+    return [...this.strategies.keys()];
+  }
+}
