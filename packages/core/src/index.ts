@@ -8,6 +8,7 @@
 
 export * from './chain/chain-spec.js';
 export * from './chain/codec.js';
+export * from './chain/commit-proof.js';
 export * from './chain/limits.js';
 export * from './chain/signing.js';
 export * from './chain/transactions-root.js';
@@ -27,6 +28,9 @@ export * from './interfaces/state-machine.js';
 export * from './interfaces/strategy.js';
 export * from './interfaces/sync-manager.js';
 export * from './interfaces/verifier.js';
+export * from './progress/index.js';
 export * from './random.js';
+export * from './state/index.js';
+export * from './store/index.js';
 export * from './time/clock.js';
 export * from './time/manual-clock.js';

@@ -72,7 +72,10 @@ export class ProgressTracker {
     this.stallAfterMs = options.stallAfterMs ?? 30_000;
     this.trendRatio = options.trendRatio ?? 1.25;
     if (this.windowMs <= 0 || this.stallAfterMs <= 0 || this.trendRatio <= 1) {
-      throw new InvalidArgumentError('arg.out-of-range', 'windowMs and stallAfterMs must be > 0, trendRatio > 1');
+      throw new InvalidArgumentError(
+        'arg.out-of-range',
+        'windowMs and stallAfterMs must be > 0, trendRatio > 1',
+      );
     }
     const now = this.clock.now();
     this.phaseCounter = new SlidingCounter(this.windowMs, now);
@@ -83,7 +86,8 @@ export class ProgressTracker {
   /** Declares the phases ahead (names and expected totals); later `startPhase` calls follow them. */
   plan(phases: readonly { readonly name: string; readonly total: number }[]): void {
     this.phases.length = 0;
-    for (const p of phases) this.phases.push({ name: p.name, done: 0, total: checkCount(p.total), state: 'pending' });
+    for (const p of phases)
+      this.phases.push({ name: p.name, done: 0, total: checkCount(p.total), state: 'pending' });
     this.current = undefined;
   }
 
@@ -122,7 +126,8 @@ export class ProgressTracker {
   /** `n` more items done in the current phase. */
   advance(n = 1): void {
     if (!this.current) throw new InvalidArgumentError('arg.invalid', 'no current phase');
-    if (n < 0 || !Number.isFinite(n)) throw new InvalidArgumentError('arg.out-of-range', `cannot advance by ${n}`);
+    if (n < 0 || !Number.isFinite(n))
+      throw new InvalidArgumentError('arg.out-of-range', `cannot advance by ${n}`);
     if (n === 0) return;
     const now = this.clock.now();
     this.current.done += n;
