@@ -19,6 +19,8 @@ export type RequestOutcome =
 export interface PeerSelectionRequest {
   /** Every chosen peer must have proven a height at least this high. */
   readonly minHeight: number;
+  /** The range start: peers pruned above it (`PeerStatus.earliestHeight`) are skipped. */
+  readonly fromHeight?: number;
   readonly count: number;
   readonly exclude?: ReadonlySet<PeerId>;
 }
@@ -26,8 +28,12 @@ export interface PeerSelectionRequest {
 export interface NetworkHeightEstimate {
   /** Robust estimate (median of proven heights); undefined without enough proven peers. */
   readonly height: number | undefined;
-  /** How many peers' proven heights it was computed from. */
+  /** How many peers' heights it was computed from. */
   readonly basis: number;
+  /** False when computed from claims (only with `allowUnproven` and too few proofs): a hint, not a target. */
+  readonly proven: boolean;
+  /** Highest proven height: a commit proof cannot be forged, so a safe lower bound even from one peer. */
+  readonly maxProvenHeight: number | undefined;
 }
 
 export interface PeerSummary {
@@ -48,7 +54,12 @@ export type PeerManagerEvent =
       readonly level: PenaltyLevel;
       readonly reason: string;
     }
-  | { readonly type: 'banned'; readonly peer: PeerId; readonly reason: string; readonly untilMs: number };
+  | { readonly type: 'banned'; readonly peer: PeerId; readonly reason: string; readonly untilMs: number }
+  | { readonly type: 'unbanned'; readonly peer: PeerId; readonly reason: 'expired' | 'manual' }
+  /** The score reached the disconnect threshold: the network layer should close the connection. */
+  | { readonly type: 'disconnect'; readonly peer: PeerId; readonly reason: string }
+  /** Most peers fail at once (open): timeouts and disconnects are suspected to be ours and not penalized. */
+  | { readonly type: 'circuit'; readonly open: boolean };
 
 /**
  * Which peers to ask, learned from every response (DESIGN §6). Implemented by
@@ -67,7 +78,12 @@ export interface PeerManager {
   acquire(peer: PeerId): boolean;
   release(peer: PeerId): void;
   isBanned(peer: PeerId): boolean;
-  networkHeight(): NetworkHeightEstimate;
+  /** `allowUnproven`: with too few proven heights, fall back on the median of claims (flagged `proven: false`). */
+  networkHeight(options?: { readonly allowUnproven?: boolean }): NetworkHeightEstimate;
   peers(): readonly PeerSummary[];
   onEvent(listener: (event: PeerManagerEvent) => void): () => void;
+  /** Starts periodic work (rotation, ban expiry) on the injected clock; idempotent. */
+  start(): void;
+  /** Stops it and resolves once pending ban writes reached the store. */
+  stop(): Promise<void>;
 }
