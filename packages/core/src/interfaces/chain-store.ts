@@ -77,6 +77,12 @@ export interface ChainStore {
   commitBatch(batch: BlockBatch): Promise<void>;
   /** Stores a commit proof for a block already stored (e.g. a newer proof for the tip). */
   putCommitProof(proof: CommitProof): Promise<void>;
+  /**
+   * Restarts the chain at a verified block above the tip (after a snapshot import): every
+   * stored block and proof is dropped, `baseBlock` becomes base and tip. Validator sets and
+   * bans stay. Throws `store.below-tip` unless `tip.height` is above the current tip.
+   */
+  rebase(tip: TrustedPoint, baseBlock: StoredBlock, commitProof?: CommitProof): Promise<void>;
   /** Removes blocks above `height` (uncommitted ones, on a fork); the block at `height` becomes the tip. */
   rollbackTo(height: number, tip: TrustedPoint): Promise<void>;
   putBan(ban: PeerBan): Promise<void>;

@@ -433,6 +433,50 @@ describe.each(kinds)('ChainStore contract: $name', (kind) => {
     expect(store.checkpoint()?.height).toBe(22);
   });
 
+  it('rebase drops every block and proof, restarts at the verified block, keeps sets and bans; the chain continues', async () => {
+    await fill([1, 10], [11, 15]);
+    await store.putBan({ peer: 'p', reason: 'r', sinceMs: 1, untilMs: 2 });
+    const base = chain[30]!;
+    const proof = fixtureCommitProof(base);
+    await store.rebase(base.tip, base.stored, proof);
+    expect(store.tip()).toEqual(base.tip);
+    expect(store.base()).toBe(30);
+    expect(store.blockBytes(30)).toEqual(base.stored.bytes);
+    expect(store.heightOfHash(base.stored.hash)).toBe(30);
+    for (const b of range(0, 15)) {
+      expect(store.blockBytes(b.stored.height)).toBeUndefined();
+      expect(store.heightOfHash(b.stored.hash)).toBeUndefined();
+      expect(store.commitProof(b.stored.height)).toBeUndefined();
+    }
+    expect(store.commitProof(30)).toEqual(proof);
+    expect(store.latestCommitProofHeight()).toBe(30);
+    expect(store.checkpoint()).toBeUndefined();
+    expect(store.validatorSet(1)).toEqual(fixtureValidatorSet(1));
+    expect(store.validatorSet(3)).toEqual(base.tip.validatorSet);
+    expect(store.bans()).toHaveLength(1);
+    await store.commitBatch(fixtureBatch(range(31, 35)));
+    expect(store.tip()).toEqual(chain[35]!.tip);
+    expect(store.blockRangeBytes(30, 100)).toHaveLength(6);
+    if (harness.reopen) {
+      await store.close();
+      store = await harness.reopen();
+      expect(store.base()).toBe(30);
+      expect(store.tip()).toEqual(chain[35]!.tip);
+      expect(store.blockBytes(1)).toBeUndefined();
+    }
+  });
+
+  it('rebase refuses a height at or below the tip, a tip that is not the base block, and a proof of another block', async () => {
+    await fill([1, 10]);
+    expect(await rejectionCode(store.rebase(chain[10]!.tip, chain[10]!.stored))).toBe('store.below-tip');
+    expect(await rejectionCode(store.rebase(chain[20]!.tip, chain[21]!.stored))).toBe('store.tip-mismatch');
+    expect(
+      await rejectionCode(store.rebase(chain[20]!.tip, chain[20]!.stored, fixtureCommitProof(chain[21]!))),
+    ).toBe('store.unknown-height');
+    expect(store.tip()).toEqual(chain[10]!.tip);
+    expect(store.blockBytes(5)).toEqual(chain[5]!.stored.bytes);
+  });
+
   it('rollbackTo the tip changes nothing but keeps working; to the base keeps the base block', async () => {
     await fill([1, 8]);
     await store.rollbackTo(8, chain[8]!.tip);

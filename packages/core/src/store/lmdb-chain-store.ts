@@ -53,6 +53,7 @@ import {
   checkBatch,
   checkCommitProof,
   checkInitialize,
+  checkRebase,
   checkRollback,
 } from './validation.js';
 import { closedError, WriteQueue } from './write-queue.js';
@@ -305,6 +306,25 @@ export class LmdbChainStore implements ChainStore {
     return this.write('putCommitProof', () => {
       checkCommitProof(this.committed, proof);
       this.putProof(proof);
+    });
+  }
+
+  rebase(tip: TrustedPoint, baseBlock: StoredBlock, commitProof?: CommitProof): Promise<void> {
+    return this.write('rebase', () => {
+      checkRebase(this.committed, tip, baseBlock, commitProof);
+      // Collect first: removing entries under an open cursor is not safe.
+      const blockKeys = [...this.t.blocks.getKeys()].map(asBytes);
+      const hashKeys = [...this.t.blockHashes.getKeys()].map(asBytes);
+      const proofKeys = [...this.t.commitProofs.getKeys()].map(asBytes);
+      for (const key of blockKeys) remove(this.t.blocks, key);
+      for (const key of hashKeys) remove(this.t.blockHashes, key);
+      for (const key of proofKeys) remove(this.t.commitProofs, key);
+      remove(this.t.meta, META_KEYS.checkpoint);
+      put(this.t.meta, META_KEYS.base, encodeStoreBase({ height: tip.height, hash: tip.hash }));
+      this.appendBlock(baseBlock);
+      putInOrder(this.t.validatorSets, u64be(tip.validatorSet.epoch), encodeValidatorSet(tip.validatorSet));
+      if (commitProof) this.putProof(commitProof);
+      put(this.t.meta, META_KEYS.tip, encodeTrustedPoint(tip));
     });
   }
 

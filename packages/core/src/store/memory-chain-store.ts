@@ -37,6 +37,7 @@ import {
   checkChunkAddress,
   checkCommitProof,
   checkInitialize,
+  checkRebase,
   checkRollback,
 } from './validation.js';
 import { closedError, WriteQueue } from './write-queue.js';
@@ -232,6 +233,26 @@ export class MemoryChainStore implements ChainStore {
     return this.queue.run(() => {
       checkCommitProof(this.committed, proof);
       this.addProof(this.ownProof(proof));
+    });
+  }
+
+  rebase(tip: TrustedPoint, baseBlock: StoredBlock, commitProof?: CommitProof): Promise<void> {
+    return this.queue.run(() => {
+      checkRebase(this.committed, tip, baseBlock, commitProof);
+      const ownTip = this.ownTip(tip);
+      const block = ownBlock(baseBlock);
+      const proof = commitProof && this.ownProof(commitProof);
+      const set = this.ownSet(tip.validatorSet);
+      this.blocks.clear();
+      this.heightsByHash.clear();
+      this.proofs.clear();
+      this.latestProofHeight = undefined;
+      this.currentCheckpoint = undefined;
+      this.currentBase = { height: ownTip.height, hash: ownTip.hash };
+      this.addBlock(block);
+      if (proof) this.addProof(proof);
+      this.sets.set(set.epoch, set);
+      this.currentTip = ownTip;
     });
   }
 

@@ -146,3 +146,29 @@ export function checkRollback(state: CommittedState, height: number, tip: Truste
   }
   checkTipMatches(tip, height, state.hashAt(height), 'rollback');
 }
+
+/** A rebase moves the chain forward to a verified block: above the tip, and the tip is that block. */
+export function checkRebase(
+  state: CommittedState,
+  tip: TrustedPoint,
+  baseBlock: StoredBlock,
+  commitProof?: CommitProof,
+): void {
+  const current = requireTip(state);
+  checkBlockShape(baseBlock);
+  if (tip.height <= current.height) {
+    throw new StoreError(
+      'store.below-tip',
+      `rebase to ${tip.height} is not above the tip ${current.height}`,
+      {
+        height: tip.height,
+        tipHeight: current.height,
+      },
+    );
+  }
+  checkTipMatches(tip, baseBlock.height, baseBlock.hash, 'rebase');
+  if (commitProof) {
+    const height = commitProof.header.height;
+    checkProofTarget(commitProof, height, height === baseBlock.height ? baseBlock.hash : undefined);
+  }
+}
