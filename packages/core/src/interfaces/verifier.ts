@@ -106,6 +106,14 @@ export interface VerifiedRange<B = Block> {
   /** Validator sets learned from epoch-ending blocks in the range. */
   readonly validatorSets: readonly ValidatorSet[];
   readonly signaturesChecked: number;
+  /** `peers[i]` sent `blocks[i]`: a later stage (state root) blames the right one. */
+  readonly peers: readonly PeerId[];
+  /** Recomputed hash of each block. */
+  readonly hashes: readonly Hash[];
+  /** Each block's canonical encoding, as received: what the store keeps and serves. */
+  readonly encoded: readonly Uint8Array[];
+  /** The verified commit proof of the last block, when the range came with one. */
+  readonly commitProof?: CommitProof;
 }
 
 /**
