@@ -39,6 +39,8 @@ const peersSchema = z.strictObject({
   rotationIntervalMs: durationMs.default(60_000),
   /** Time after which a request to a peer counts as timed out. */
   peerTimeoutMs: durationMs.default(10_000),
+  /** Time from sending a request to its first response byte (DESIGN §8). */
+  firstByteTimeoutMs: durationMs.default(5_000),
   maxRequestsPerPeer: positiveInt.max(64).default(2),
 });
 
