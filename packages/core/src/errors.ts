@@ -173,3 +173,15 @@ export type SnapshotErrorCode =
 
 /** A snapshot chunk or a finished import failed verification. */
 export class SnapshotError extends HotsyncError<SnapshotErrorCode> {}
+
+export type SyncErrorCode =
+  | 'sync.no-peers'
+  | 'sync.incomplete'
+  | 'sync.stalled'
+  | 'sync.anchor'
+  | 'sync.state-mismatch'
+  | 'sync.no-strategy'
+  | 'sync.busy';
+
+/** A sync attempt could not go on (the manager recovers from all of these but `sync.anchor` and `sync.state-mismatch`). */
+export class SyncError extends HotsyncError<SyncErrorCode> {}

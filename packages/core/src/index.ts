@@ -32,5 +32,7 @@ export * from './progress/index.js';
 export * from './random.js';
 export * from './state/index.js';
 export * from './store/index.js';
+export * from './sync/index.js';
 export * from './time/clock.js';
 export * from './time/manual-clock.js';
+export * from './wire/index.js';

@@ -18,6 +18,13 @@ export interface PeerStatus {
   readonly snapshotHeight?: number;
 }
 
+/** A verified epoch change needs both: the proof commits the block, the block carries the next set. */
+export interface EpochChangeProof {
+  readonly proof: CommitProof;
+  /** The encoded block that ended the epoch. */
+  readonly block: Uint8Array;
+}
+
 export interface BlocksByRangeRequest {
   readonly startHeight: number;
   readonly count: number;
@@ -90,6 +97,12 @@ export interface SyncNetwork {
   blocksByHash(peer: PeerId, hashes: readonly Hash[], signal?: AbortSignal): Promise<Uint8Array[]>;
   /** The commit proof of the block at `height`; `unavailable` when the peer has none. */
   commitProof(peer: PeerId, height: number, signal?: AbortSignal): Promise<CommitProof>;
+  /**
+   * The commit proof of the block that ended `epoch`, with that block's encoding (it
+   * carries the next validator set): how a node learns the sets of epochs it has not
+   * synced yet. `unavailable` when the peer does not have it.
+   */
+  epochChangeProof(peer: PeerId, epoch: number, signal?: AbortSignal): Promise<EpochChangeProof>;
   /** The manifest of the newest snapshot the peer serves. */
   snapshotManifest(peer: PeerId, signal?: AbortSignal): Promise<SnapshotManifest>;
   snapshotChunk(peer: PeerId, request: SnapshotChunkRequest, signal?: AbortSignal): Promise<SnapshotChunk>;

@@ -1,16 +1,18 @@
-import type { Block } from '../chain/types.js';
+import type { ChainSpec } from '../chain/chain-spec.js';
+import type { Block, CommitProof, ValidatorSet } from '../chain/types.js';
 import type { SyncConfig } from '../config.js';
 import { InvalidArgumentError } from '../errors.js';
+import type { ProgressTracker } from '../progress/progress-tracker.js';
 import type { Random } from '../random.js';
 import type { Clock } from '../time/clock.js';
-import type { ChainStore } from './chain-store.js';
+import type { ChainStore, StoredBlock } from './chain-store.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import type { SyncNetwork } from './network.js';
-import type { PeerManager } from './peer-manager.js';
+import type { PeerId, SyncNetwork } from './network.js';
+import type { PeerManager, RequestOutcome } from './peer-manager.js';
 import type { StateMachine } from './state-machine.js';
 import type { SyncPhase, SyncPhaseName, SyncTarget } from './sync-manager.js';
-import type { BlockVerifier, TrustedPoint, VerifiedRange } from './verifier.js';
+import type { BlockVerifier, TrustedPoint, Verification, VerifiedRange } from './verifier.js';
 
 /**
  * What a strategy may use while it runs. The SyncManager builds it; a strategy never
@@ -18,6 +20,8 @@ import type { BlockVerifier, TrustedPoint, VerifiedRange } from './verifier.js';
  */
 export interface SyncContext {
   readonly config: SyncConfig;
+  /** Decodes and reads blocks of the chain's format. */
+  readonly chain: ChainSpec<Block>;
   readonly store: ChainStore;
   readonly network: SyncNetwork;
   readonly peers: PeerManager;
@@ -27,17 +31,29 @@ export interface SyncContext {
   readonly random: Random;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Progress of the current phase; strategies advance it as items complete. */
+  readonly progress: ProgressTracker;
   /** The local verified tip. */
   trusted(): TrustedPoint;
-  /**
-   * Applies the state transition of a verified range and persists blocks, tip, proof and
-   * checkpoint in one transaction. Resolves once durable.
-   */
-  commit(range: VerifiedRange<Block>): Promise<void>;
-  /** Moves the manager to another phase (refused with InvalidPhaseError when not allowed). */
+  /** The validator set of `epoch`, when known (stored, or learned from verified epoch changes). */
+  validatorSet(epoch: number): ValidatorSet | undefined;
+  phase(): SyncPhase;
+  /** Moves the manager to another phase (InvalidPhaseError when the transition or its entry condition is not allowed). */
   enterPhase(phase: SyncPhase, reason: string): void;
-  /** Reports items done in the current phase. */
-  reportProgress(done: number, total: number): void;
+  /**
+   * Executes a verified range through the state machine, checks its state roots, and
+   * persists blocks, tip, proof, validator sets and checkpoint in one transaction.
+   * Allowed while downloading blocks or catching up. A wrong root is a failure naming the
+   * block and the peer that sent it; the state is rolled back and nothing is stored.
+   */
+  commit(range: VerifiedRange<Block>): Promise<Verification<void>>;
+  /**
+   * After a snapshot import finished (the state is at `tip.height`): restarts the store at
+   * that verified block. Allowed while downloading a snapshot.
+   */
+  rebase(tip: TrustedPoint, baseBlock: StoredBlock, commitProof: CommitProof): Promise<void>;
+  /** Tells the peer manager how a request went (and the manager's listeners of penalties). */
+  report(peer: PeerId, outcome: RequestOutcome): void;
 }
 
 /** What a strategy intends to do, before doing it (shown to users, used by `adaptive`). */

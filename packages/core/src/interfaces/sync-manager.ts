@@ -66,6 +66,8 @@ export interface SyncTarget {
   readonly height: number;
   /** When known (e.g. from a verified commit proof), the hash the block at `height` must have. */
   readonly hash?: Hash;
+  /** For the fast strategy: the snapshot to import (else it picks the newest proven one). */
+  readonly snapshot?: SnapshotId;
 }
 
 export interface SyncStatus {

@@ -126,12 +126,26 @@ export interface BlockVerifier<B = Block> {
     request: RangeVerificationRequest,
     signal?: AbortSignal,
   ): Promise<Verification<VerifiedRange<B>>>;
-  /** Checks a commit proof against the set of its epoch; returns the committed header. */
+  /**
+   * Checks a commit proof against the set of its header's epoch; returns the committed header.
+   * A two-chain whose header ends an epoch has its child certified by the next set: pass it
+   * as `nextValidatorSet` (it counts only if it hashes to the header's `nextValidatorSetHash`).
+   */
   verifyCommitProof(
     proof: CommitProof,
     validatorSet: ValidatorSet,
     peer?: PeerId,
+    nextValidatorSet?: ValidatorSet,
   ): Promise<Verification<BlockHeader>>;
+  /** A proof against the commits seen so far, without recording it: `safety.conflicting-commit` on a conflict. */
+  checkCommitConflict(proof: CommitProof, peer?: PeerId): Verification<void>;
+  /** A manifest against the committed block it claims to describe (height, hash, root, format). */
+  verifySnapshotManifest(
+    stateMachine: StateMachine,
+    manifest: SnapshotManifest,
+    committed: { readonly height: number; readonly hash: Hash; readonly stateRoot: Hash },
+    peer?: PeerId,
+  ): Verification<void>;
   /**
    * Stage 4: executes the verified blocks through the state machine and compares roots
    * (every block in `full` mode, the last in `anchored`); on a mismatch the state is rolled back.

@@ -1,0 +1,191 @@
+import type { ChainSpec } from '../chain/chain-spec.js';
+import { headerHash } from '../chain/codec.js';
+import type { Block, Hash, ValidatorSet } from '../chain/types.js';
+import { bytesEqual, toHex } from '../encoding/bytes.js';
+import { HotsyncError, throwIfAborted } from '../errors.js';
+import type { ChainStore } from '../interfaces/chain-store.js';
+import type { Logger } from '../interfaces/logger.js';
+import { type PeerId, type PeerStatus, RequestError, type SyncNetwork } from '../interfaces/network.js';
+import type { PeerManager } from '../interfaces/peer-manager.js';
+import type { SyncTarget } from '../interfaces/sync-manager.js';
+import type { BlockVerifier, VerificationFailure } from '../interfaces/verifier.js';
+
+export interface DiscoveryParts {
+  readonly network: SyncNetwork;
+  readonly peers: PeerManager;
+  readonly verifier: BlockVerifier<Block>;
+  readonly store: ChainStore;
+  readonly chain: ChainSpec<Block>;
+  readonly logger: Logger;
+  /** Validator sets learned ahead of the stored chain (written by the epoch walk). */
+  readonly learnedSets: Map<number, ValidatorSet>;
+}
+
+export interface DiscoveryResult {
+  /** Where to sync to; undefined when no peer proved a height. */
+  readonly target: SyncTarget | undefined;
+  readonly peersAsked: number;
+  readonly peersProven: number;
+}
+
+/** A peer lied or sent something that does not verify: blamed, never trusted. */
+class PeerMisbehaved extends Error {
+  constructor(readonly failure: VerificationFailure) {
+    super(failure.message);
+  }
+}
+
+/**
+ * Discovering (DESIGN §4, §6): ask every connected peer for its status, make it prove its
+ * height with a commit proof (walking epoch changes first when the proof is signed by a
+ * set we do not know yet), and derive the target from the proven heights only, so one
+ * peer, or a minority, claiming a huge height can neither stall nor mislead the sync.
+ */
+export class Discovery {
+  // (height, hash) pairs already proven, so peers agreeing on one are not re-verified.
+  private readonly proven = new Map<number, Hash>();
+
+  constructor(private readonly parts: DiscoveryParts) {}
+
+  async run(explicitTarget: SyncTarget | undefined, signal: AbortSignal): Promise<DiscoveryResult> {
+    const { network, peers } = this.parts;
+    const candidates = network.connectedPeers().filter((p) => !peers.isBanned(p));
+    for (const p of candidates) peers.addPeer(p);
+    const results = await Promise.allSettled(candidates.map((p) => this.probe(p, signal)));
+    throwIfAborted(signal);
+    const proven = results.filter((r) => r.status === 'fulfilled' && r.value).length;
+    const estimate = peers.networkHeight();
+    const height = explicitTarget?.height ?? estimate.height;
+    if (height === undefined)
+      return { target: undefined, peersAsked: candidates.length, peersProven: proven };
+    const hash = explicitTarget?.hash ?? this.proven.get(height);
+    return {
+      target: hash ? { height, hash } : { height },
+      peersAsked: candidates.length,
+      peersProven: proven,
+    };
+  }
+
+  /** Status, then proof of the claimed height. Resolves true when the peer's height is proven. */
+  private async probe(peer: PeerId, signal: AbortSignal): Promise<boolean> {
+    const { network, peers } = this.parts;
+    let status: PeerStatus;
+    try {
+      status = await network.status(peer, signal);
+    } catch (err) {
+      this.reportRequestError(peer, err);
+      return false;
+    }
+    peers.updateStatus(peer, status);
+    const local = this.parts.store.tip();
+    if (local && status.height <= local.height) return false; // nothing to prove that we need
+    const known = this.proven.get(status.height);
+    if (known) {
+      if (!bytesEqual(known, status.blockHash)) {
+        // A committed block at this height is already proven: a different one can only be a lie.
+        peers.recordOutcome(peer, { kind: 'invalid-data', check: 'commit.target', height: status.height });
+        return false;
+      }
+      peers.updateStatus(peer, status, status.height);
+      return true;
+    }
+    try {
+      await this.proveHeight(peer, status, signal);
+      peers.updateStatus(peer, status, status.height);
+      return true;
+    } catch (err) {
+      if (err instanceof PeerMisbehaved) {
+        const f = err.failure;
+        peers.recordOutcome(peer, {
+          kind: 'invalid-data',
+          check: f.check,
+          ...(f.height !== undefined && { height: f.height }),
+        });
+        this.parts.logger.warn(
+          { peer, check: f.check, reason: f.message },
+          'peer failed to prove its height',
+        );
+        return false;
+      }
+      this.reportRequestError(peer, err);
+      return false;
+    }
+  }
+
+  private async proveHeight(peer: PeerId, status: PeerStatus, signal: AbortSignal): Promise<void> {
+    const { network, verifier } = this.parts;
+    const proof = await network.commitProof(peer, status.height, signal);
+    const hash = headerHash(proof.header);
+    if (proof.header.height !== status.height || !bytesEqual(hash, status.blockHash)) {
+      throw new PeerMisbehaved({
+        check: 'commit.target',
+        message: `proof for ${proof.header.height}/${toHex(hash).slice(0, 12)} does not match the claimed ${status.height}`,
+        height: status.height,
+        peer,
+      });
+    }
+    const epoch = proof.header.epoch;
+    await this.ensureEpochKnown(epoch, peer, signal);
+    const set = this.setOf(epoch)!;
+    const verified = await verifier.verifyCommitProof(proof, set, peer, this.setOf(epoch + 1));
+    if (!verified.ok) throw new PeerMisbehaved(verified.failure);
+    this.proven.set(status.height, hash);
+  }
+
+  /**
+   * Learns the validator sets up to `epoch` from verified epoch changes: the commit proof
+   * of each epoch's last block, checked with the set we already know, and that block's
+   * body, whose next set must hash to what the committed header says (Aptos' epoch-change
+   * proofs, Substrate's warp proofs). A set is never taken on a peer's word.
+   */
+  async ensureEpochKnown(epoch: number, peer: PeerId, signal: AbortSignal): Promise<void> {
+    for (let known = this.highestKnownEpoch(); known < epoch; known++) {
+      throwIfAborted(signal);
+      const set = this.setOf(known)!;
+      const change = await this.parts.network.epochChangeProof(peer, known, signal);
+      const fail = (check: VerificationFailure['check'], message: string): never => {
+        throw new PeerMisbehaved({ check, message, height: change.proof.header.height, peer });
+      };
+      let block: Block;
+      try {
+        block = this.parts.chain.decode(change.block);
+      } catch (err) {
+        if (err instanceof HotsyncError) fail('structure.decode', `epoch-change block: ${err.message}`);
+        throw err;
+      }
+      const hash = this.parts.chain.hash(block);
+      if (!bytesEqual(hash, headerHash(change.proof.header)))
+        fail('commit.target', 'epoch-change block is not the proven one');
+      if (block.header.epoch !== known)
+        fail('epoch.boundary', `epoch-change block is in epoch ${block.header.epoch}, not ${known}`);
+      const next = block.nextValidatorSet;
+      if (!next) return fail('epoch.boundary', `block ${block.header.height} does not end epoch ${known}`);
+      const verified = await this.parts.verifier.verifyCommitProof(change.proof, set, peer, next);
+      if (!verified.ok) throw new PeerMisbehaved(verified.failure);
+      if (next.epoch !== known + 1) fail('epoch.next-set', `next set is for epoch ${next.epoch}`);
+      this.parts.learnedSets.set(next.epoch, next);
+    }
+  }
+
+  private highestKnownEpoch(): number {
+    let epoch = this.parts.store.tip()?.validatorSet.epoch ?? 0;
+    while (this.setOf(epoch + 1)) epoch++;
+    return epoch;
+  }
+
+  private setOf(epoch: number): ValidatorSet | undefined {
+    return this.parts.store.validatorSet(epoch) ?? this.parts.learnedSets.get(epoch);
+  }
+
+  private reportRequestError(peer: PeerId, err: unknown): void {
+    if (err instanceof RequestError) {
+      this.parts.peers.recordOutcome(peer, {
+        kind: 'failure',
+        failure: err.kind,
+        ...(err.retryAfterMs !== undefined && { retryAfterMs: err.retryAfterMs }),
+      });
+      return;
+    }
+    throw err;
+  }
+}

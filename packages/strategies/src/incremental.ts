@@ -1,0 +1,111 @@
+import {
+  type PeerId,
+  type StrategyPlan,
+  type StrategyResult,
+  type SyncContext,
+  type SyncStrategy,
+  type SyncTarget,
+  sleep,
+  throwIfAborted,
+} from '@hotsync/core';
+import { fetchAndVerifyRange, reportFailure } from './range-fetch.js';
+
+export interface IncrementalOptions {
+  /** Blocks per request (default 16): small ranges keep latency and memory low. */
+  readonly rangeSize?: number;
+  /** Wait before asking again when no peer qualifies (default 500 ms). */
+  readonly idleWaitMs?: number;
+}
+
+/**
+ * `incremental` (DESIGN §5): small ranges, one after another, from the best peer. It
+ * follows the tip with low latency and holds one range in memory. Every range is verified
+ * (with its commit proof) before it is executed and stored; a peer whose range fails is
+ * blamed for exactly the check that failed, and the next range goes to the next best peer.
+ */
+export function incrementalStrategy(options: IncrementalOptions = {}): SyncStrategy {
+  const rangeSize = options.rangeSize ?? 16;
+  const idleWaitMs = options.idleWaitMs ?? 500;
+  return {
+    name: 'incremental',
+    plan(ctx: SyncContext, target: SyncTarget): StrategyPlan {
+      const blocks = Math.max(0, target.height - ctx.trusted().height);
+      return {
+        strategy: 'incremental',
+        phases: [blocks <= ctx.config.strategy.parallelThreshold ? 'catching-up' : 'downloading-blocks'],
+        blocks,
+        reason: `${blocks} blocks in ranges of ${rangeSize} from the best peer`,
+      };
+    },
+    async run(ctx: SyncContext, target: SyncTarget, signal: AbortSignal): Promise<StrategyResult> {
+      const start = ctx.trusted().height;
+      const total = target.height - start;
+      if (total <= ctx.config.strategy.parallelThreshold) {
+        ctx.enterPhase({ name: 'catching-up', targetHeight: target.height }, `${total} blocks behind`);
+        ctx.progress.startPhase('catching-up', total);
+      } else {
+        ctx.enterPhase(
+          { name: 'downloading-blocks', fromHeight: start + 1, toHeight: target.height },
+          `${total} blocks behind, incremental`,
+        );
+        ctx.progress.startPhase('downloading-blocks', total);
+      }
+      const avoid = new Set<PeerId>();
+      while (ctx.trusted().height < target.height) {
+        throwIfAborted(signal);
+        const from = ctx.trusted().height + 1;
+        const to = Math.min(target.height, from + rangeSize - 1);
+        const peer = pickPeer(ctx, from, to, avoid);
+        if (!peer) {
+          avoid.clear(); // everyone was tried: give them another chance after a pause
+          await sleep(ctx.clock, idleWaitMs, signal);
+          continue;
+        }
+        let result: Awaited<ReturnType<typeof fetchAndVerifyRange>>;
+        try {
+          result = await fetchAndVerifyRange(ctx, peer, from, to, signal);
+        } finally {
+          ctx.peers.release(peer);
+        }
+        if (!result.ok) {
+          reportFailure(ctx, result.failure);
+          avoid.add(peer);
+          continue;
+        }
+        const committed = await ctx.commit(result.range);
+        if (!committed.ok) {
+          const f = committed.failure;
+          ctx.report(f.peer ?? peer, {
+            kind: 'invalid-data',
+            check: f.check,
+            ...(f.height !== undefined && { height: f.height }),
+          });
+          avoid.add(f.peer ?? peer);
+          continue;
+        }
+        ctx.report(peer, {
+          kind: 'success',
+          latencyMs: result.latencyMs,
+          bytes: result.bytes,
+          items: result.range.blocks.length,
+        });
+        avoid.clear();
+        ctx.progress.advance(result.range.blocks.length);
+      }
+      return { kind: 'reached', height: ctx.trusted().height };
+    },
+  };
+}
+
+/** The best peer that proved a height covering the range, not recently failed, with a free request slot. */
+function pickPeer(
+  ctx: SyncContext,
+  from: number,
+  to: number,
+  avoid: ReadonlySet<PeerId>,
+): PeerId | undefined {
+  for (const peer of ctx.peers.selectPeers({ minHeight: to, fromHeight: from, count: 4, exclude: avoid })) {
+    if (ctx.peers.acquire(peer)) return peer;
+  }
+  return undefined;
+}
