@@ -37,6 +37,12 @@ export interface SyncContext {
   trusted(): TrustedPoint;
   /** The validator set of `epoch`, when known (stored, or learned from verified epoch changes). */
   validatorSet(epoch: number): ValidatorSet | undefined;
+  /**
+   * Learns the validator sets up to `epoch` from verified epoch-change proofs asked of
+   * `peer`. Rejects with a RequestError when the peer cannot serve them, and with a
+   * VerificationFailureError (the peer is already blamed) when they do not verify.
+   */
+  learnEpochs(epoch: number, peer: PeerId, signal: AbortSignal): Promise<void>;
   phase(): SyncPhase;
   /** Moves the manager to another phase (InvalidPhaseError when the transition or its entry condition is not allowed). */
   enterPhase(phase: SyncPhase, reason: string): void;

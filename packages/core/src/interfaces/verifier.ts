@@ -71,6 +71,19 @@ export class SafetyViolationError extends HotsyncError<'safety.violation'> {
   }
 }
 
+/** A verification failure where an exception is the natural flow (the failure is a value inside). */
+export class VerificationFailureError extends HotsyncError<`verification.${VerificationCheck}`> {
+  readonly failure: VerificationFailure;
+  constructor(failure: VerificationFailure) {
+    super(`verification.${failure.check}`, failure.message, {
+      check: failure.check,
+      height: failure.height,
+      peer: failure.peer,
+    });
+    this.failure = failure;
+  }
+}
+
 /** The newest block already verified: everything after it is checked against it. */
 export interface TrustedPoint {
   readonly height: number;

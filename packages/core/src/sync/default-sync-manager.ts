@@ -131,6 +131,8 @@ export class DefaultSyncManager implements SyncManager {
       chain: this.chain,
       logger: this.logger,
       learnedSets: this.learnedSets,
+      clock: this.clock,
+      peerWaitMs: this.config.network.connectionTimeoutMs,
     });
     this.session = new SyncSession({
       config: this.config,
@@ -148,6 +150,7 @@ export class DefaultSyncManager implements SyncManager {
       phases: this.phases,
       syncMetrics: this.syncMetrics,
       learnedSets: this.learnedSets,
+      learnEpochs: (epoch, peer, signal) => this.discovery.learnEpochs(epoch, peer, signal),
       target: () => this.currentTarget ?? { height: options.store.tip()?.height ?? 0, strategy: 'none' },
     });
     options.peers.onEvent((event) => {

@@ -2,13 +2,18 @@ import type { ChainSpec } from '../chain/chain-spec.js';
 import { headerHash } from '../chain/codec.js';
 import type { Block, Hash, ValidatorSet } from '../chain/types.js';
 import { bytesEqual, toHex } from '../encoding/bytes.js';
-import { HotsyncError, throwIfAborted } from '../errors.js';
+import { AbortedError, HotsyncError, throwIfAborted } from '../errors.js';
 import type { ChainStore } from '../interfaces/chain-store.js';
 import type { Logger } from '../interfaces/logger.js';
 import { type PeerId, type PeerStatus, RequestError, type SyncNetwork } from '../interfaces/network.js';
 import type { PeerManager } from '../interfaces/peer-manager.js';
 import type { SyncTarget } from '../interfaces/sync-manager.js';
-import type { BlockVerifier, VerificationFailure } from '../interfaces/verifier.js';
+import {
+  type BlockVerifier,
+  type VerificationFailure,
+  VerificationFailureError,
+} from '../interfaces/verifier.js';
+import type { Clock } from '../time/clock.js';
 
 export interface DiscoveryParts {
   readonly network: SyncNetwork;
@@ -19,6 +24,9 @@ export interface DiscoveryParts {
   readonly logger: Logger;
   /** Validator sets learned ahead of the stored chain (written by the epoch walk). */
   readonly learnedSets: Map<number, ValidatorSet>;
+  readonly clock: Clock;
+  /** How long to wait for a first peer to connect before giving up on this attempt. */
+  readonly peerWaitMs: number;
 }
 
 export interface DiscoveryResult {
@@ -29,11 +37,7 @@ export interface DiscoveryResult {
 }
 
 /** A peer lied or sent something that does not verify: blamed, never trusted. */
-class PeerMisbehaved extends Error {
-  constructor(readonly failure: VerificationFailure) {
-    super(failure.message);
-  }
-}
+const PeerMisbehaved = VerificationFailureError;
 
 /**
  * Discovering (DESIGN §4, §6): ask every connected peer for its status, make it prove its
@@ -49,6 +53,7 @@ export class Discovery {
 
   async run(explicitTarget: SyncTarget | undefined, signal: AbortSignal): Promise<DiscoveryResult> {
     const { network, peers } = this.parts;
+    await this.waitForPeers(signal);
     const candidates = network.connectedPeers().filter((p) => !peers.isBanned(p));
     for (const p of candidates) peers.addPeer(p);
     const results = await Promise.allSettled(candidates.map((p) => this.probe(p, signal)));
@@ -64,6 +69,35 @@ export class Discovery {
       peersAsked: candidates.length,
       peersProven: proven,
     };
+  }
+
+  /** Resolves once a usable peer is connected, or after `peerWaitMs` (the caller then finds none). */
+  private waitForPeers(signal: AbortSignal): Promise<void> {
+    const { network, peers, clock } = this.parts;
+    const usable = () => network.connectedPeers().some((p) => !peers.isBanned(p));
+    if (usable()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const done = () => {
+        timer.cancel();
+        unsubscribe();
+        signal.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        done();
+        reject(new AbortedError(signal.reason));
+      };
+      const timer = clock.setTimeout(() => {
+        done();
+        resolve();
+      }, this.parts.peerWaitMs);
+      const unsubscribe = network.onPeerEvent((event) => {
+        if (event.type === 'connected' && usable()) {
+          done();
+          resolve();
+        }
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   /** Status, then proof of the claimed height. Resolves true when the peer's height is proven. */
@@ -164,6 +198,23 @@ export class Discovery {
       if (!verified.ok) throw new PeerMisbehaved(verified.failure);
       if (next.epoch !== known + 1) fail('epoch.next-set', `next set is for epoch ${next.epoch}`);
       this.parts.learnedSets.set(next.epoch, next);
+    }
+  }
+
+  /** `ensureEpochKnown` for strategies: a peer whose epoch changes do not verify is blamed before the error is passed on. */
+  async learnEpochs(epoch: number, peer: PeerId, signal: AbortSignal): Promise<void> {
+    try {
+      await this.ensureEpochKnown(epoch, peer, signal);
+    } catch (err) {
+      if (err instanceof VerificationFailureError) {
+        const f = err.failure;
+        this.parts.peers.recordOutcome(peer, {
+          kind: 'invalid-data',
+          check: f.check,
+          ...(f.height !== undefined && { height: f.height }),
+        });
+      }
+      throw err;
     }
   }
 

@@ -35,6 +35,8 @@ export interface SyncSessionParts {
   readonly syncMetrics: SyncMetrics;
   /** Validator sets learned from verified epoch changes ahead of the stored chain. */
   readonly learnedSets: ReadonlyMap<number, ValidatorSet>;
+  /** Learns validator sets of epochs ahead from verified epoch changes (the Discovery's walk). */
+  readonly learnEpochs: (epoch: number, peer: PeerId, signal: AbortSignal) => Promise<void>;
   /** The height this sync is heading for and the strategy driving it (recorded in checkpoints). */
   readonly target: () => { readonly height: number; readonly strategy: string };
 }
@@ -89,6 +91,10 @@ export class SyncSession implements SyncContext {
 
   validatorSet(epoch: number): ValidatorSet | undefined {
     return this.store.validatorSet(epoch) ?? this.parts.learnedSets.get(epoch);
+  }
+
+  learnEpochs(epoch: number, peer: PeerId, signal: AbortSignal): Promise<void> {
+    return this.parts.learnEpochs(epoch, peer, signal);
   }
 
   phase(): SyncPhase {
