@@ -86,6 +86,7 @@ export class Simulation {
   readonly trace: Trace;
   readonly startMs: number;
   private steps = 0;
+  private realWorkInFlight = 0;
 
   constructor(options: SimulationOptions) {
     if (!Number.isSafeInteger(options.seed)) {
@@ -107,6 +108,18 @@ export class Simulation {
     return new SeededRandom(
       new DataView(digest.buffer, digest.byteOffset).getUint32(0) * 2 ** 16 + (digest[4]! << 8) + digest[5]!,
     );
+  }
+
+  /**
+   * Marks `work` as real (wall-clock) work of a node, such as an LMDB write: virtual time
+   * does not advance while any is in flight, so a node on a real store sees no timeout fire
+   * during its own disk write. Memory-only nodes never need it (and stay deterministic).
+   */
+  realWork<T>(work: Promise<T>): Promise<T> {
+    this.realWorkInFlight++;
+    return work.finally(() => {
+      this.realWorkInFlight--;
+    });
   }
 
   /** Virtual milliseconds since the simulation started. */
@@ -132,6 +145,11 @@ export class Simulation {
     try {
       for (;;) {
         await flushMicrotasks();
+        // Real work (a node's disk I/O) settles in wall-clock time; wait for it before moving virtual time.
+        while (this.realWorkInFlight > 0) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          await flushMicrotasks();
+        }
         if (options.until?.()) return end('condition');
         const next = clock.nextTimerAt();
         if (next === undefined) return end('idle');

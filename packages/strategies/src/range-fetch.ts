@@ -52,9 +52,11 @@ export async function fetchAndVerifyRange(
   // The range ends two before what arrived (or at `to`), when those two prove it.
   let proof: CommitProof | undefined;
   let end = Math.min(to - from, encoded.length - 1);
-  if (encoded.length >= 3) {
-    end = Math.min(end, encoded.length - 3);
-    proof = provenByTail(ctx, encoded, end);
+  // The latest block within the range whose next two blocks prove it (after a timeout, a
+  // view gap leaves some heights without a direct two-chain: end the range before them).
+  for (let e = Math.min(end, encoded.length - 3); e >= 0 && !proof; e--) {
+    proof = provenByTail(ctx, encoded, e);
+    if (proof) end = e;
   }
   if (!proof) {
     try {

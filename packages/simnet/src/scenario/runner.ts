@@ -136,6 +136,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
         anchor: node.chain.generated.anchor,
         trusted: node.chain.genesisPoint,
         config: parseSyncConfig(spec.config ?? {}),
+        realWork: (work) => sim.realWork(work),
       });
       sync.peerEvents?.onEvent((event) => {
         switch (event.type) {

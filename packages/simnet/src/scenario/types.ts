@@ -36,6 +36,11 @@ export interface SyncNodeContext {
   /** The anchor as a trusted point (the store's tip at the start). */
   readonly trusted: TrustedPoint;
   readonly config: SyncConfig;
+  /**
+   * Wrap real (wall-clock) work in it, such as writes to an LMDB store the node uses instead
+   * of `store`: virtual time waits for it. Not needed with the in-memory store and state.
+   */
+  realWork<T>(work: Promise<T>): Promise<T>;
 }
 
 /** Where penalties and bans come from: a PeerManager, or anything with the same `onEvent`. */
