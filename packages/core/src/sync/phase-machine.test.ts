@@ -35,7 +35,13 @@ describe('PhaseMachine', () => {
       'catching-up->synced',
     ]);
     const history = phases.history();
-    expect(history.map((t) => t.reason)).toEqual(['start', 'far behind', 'snapshot imported', 'near the tip', 'reached']);
+    expect(history.map((t) => t.reason)).toEqual([
+      'start',
+      'far behind',
+      'snapshot imported',
+      'near the tip',
+      'reached',
+    ]);
     expect(history[0]!.atMs).toBe(1_000);
     expect(history[1]!.atMs).toBe(1_005);
   });
@@ -45,7 +51,9 @@ describe('PhaseMachine', () => {
     expect(() => phases.enter({ name: 'synced', height: 10 }, 'skip')).toThrow(InvalidPhaseError);
     phases.enter({ name: 'discovering' }, 'start');
     phases.enter({ name: 'catching-up', targetHeight: 20 }, 'close');
-    expect(() => phases.enter({ name: 'downloading-snapshot', snapshotHeight: 50 }, 'back')).toThrow(InvalidPhaseError);
+    expect(() => phases.enter({ name: 'downloading-snapshot', snapshotHeight: 50 }, 'back')).toThrow(
+      InvalidPhaseError,
+    );
     expect(phases.current().name).toBe('catching-up');
   });
 
@@ -60,12 +68,16 @@ describe('PhaseMachine', () => {
       }
       return 'none';
     };
-    expect(code(() => phases.enter({ name: 'downloading-snapshot', snapshotHeight: 10 }, 'x'))).toBe('phase.invalid');
-    expect(code(() => phases.enter({ name: 'downloading-blocks', fromHeight: 12, toHeight: 20 }, 'gap'))).toBe('phase.invalid');
-    expect(code(() => phases.enter({ name: 'synced', height: 11 }, 'not yet'))).toBe('phase.invalid');
-    expect(code(() => phases.enter({ name: 'failed', reason: 'x', lastGoodHeight: 10, attempts: 0 }, 'x'))).toBe(
+    expect(code(() => phases.enter({ name: 'downloading-snapshot', snapshotHeight: 10 }, 'x'))).toBe(
       'phase.invalid',
     );
+    expect(
+      code(() => phases.enter({ name: 'downloading-blocks', fromHeight: 12, toHeight: 20 }, 'gap')),
+    ).toBe('phase.invalid');
+    expect(code(() => phases.enter({ name: 'synced', height: 11 }, 'not yet'))).toBe('phase.invalid');
+    expect(
+      code(() => phases.enter({ name: 'failed', reason: 'x', lastGoodHeight: 10, attempts: 0 }, 'x')),
+    ).toBe('phase.invalid');
     phases.enter({ name: 'synced', height: 10 }, 'already there');
     expect(phases.current()).toEqual({ name: 'synced', height: 10 });
   });
