@@ -1,0 +1,7 @@
+/**
+ * @hotsync/prometheus: hotsync's metrics in Prometheus form.
+ *
+ * @packageDocumentation
+ */
+export * from './metrics-server.js';
+export * from './prometheus-metrics.js';
