@@ -1,0 +1,181 @@
+import {
+  bytesEqual,
+  DecodeError,
+  encodeRequest,
+  interpretReply,
+  maxItemsFor,
+  type PeerId,
+  protocolId,
+  RequestError,
+  type RequestFailureKind,
+  ResponseLimitError,
+  ResponseParser,
+  type Timer,
+  type WireMethod,
+  type WireRequestOf,
+  type WireResponseValues,
+} from '@hotsync/core';
+import type { Connection, Stream } from '@libp2p/interface';
+import { sendAll } from './framing.js';
+import type { ResolvedNetworkOptions } from './options.js';
+import { StreamReader } from './stream-reader.js';
+
+/** A finished request: the decoded value and the bytes it took. */
+export interface ClientResult<M extends WireMethod> {
+  readonly value: WireResponseValues[M];
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  readonly latencyMs: number;
+}
+
+/** libp2p error names that mean the connection or stream went away under us. */
+const GONE = new Set([
+  'ConnectionClosedError',
+  'ConnectionClosingError',
+  'MuxerClosedError',
+  'StreamResetError',
+  'StreamAbortedError',
+  'StreamStateError',
+  'StreamClosedError',
+  'StreamBufferError',
+  'AbortError',
+]);
+
+/** Reasons a failure is a bug of ours rather than something the network did: never disguised. */
+const BUGS = [TypeError, ReferenceError, SyntaxError];
+
+/**
+ * One outbound request (DESIGN §8): a new stream on `connection` for the method's
+ * protocol, the framed request, a half-close, then the response read as it arrives through
+ * core's `ResponseParser`, which checks every chunk header against the limits before its
+ * payload is buffered. Deadlines run on the injected clock: first byte, silence between
+ * pieces, whole request. Every failure is a `RequestError` whose kind the peer manager
+ * understands; the stream is reset on any failure so the server stops sending.
+ */
+export async function sendRequest<M extends WireMethod>(
+  connection: Connection,
+  peer: PeerId,
+  request: WireRequestOf<M>,
+  options: ResolvedNetworkOptions,
+  signal?: AbortSignal,
+): Promise<ClientResult<M>> {
+  const method = request.method as M;
+  const bytes = encodeRequest(request); // throws InvalidArgumentError: the caller's bug, not the peer's
+  const { clock, timeouts, limits } = options;
+  const started = clock.now();
+  const local = new AbortController();
+  let failure: RequestError | undefined;
+  let stream: Stream | undefined;
+  const fail = (kind: RequestFailureKind, message: string, cause?: unknown, retryAfterMs?: number) => {
+    if (failure) return;
+    failure = new RequestError(kind, peer, `${method}: ${message}`, {
+      ...(cause !== undefined && { cause }),
+      ...(retryAfterMs !== undefined && { retryAfterMs }),
+    });
+    local.abort(failure);
+    stream?.abort(failure);
+  };
+  if (signal?.aborted) {
+    fail('aborted', 'aborted before sending');
+    throw failure;
+  }
+  const onAbort = () => fail('aborted', 'aborted by the caller');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const timers: Timer[] = [
+    clock.setTimeout(
+      () => fail('timeout', `no full response within ${timeouts.requestMs} ms`),
+      timeouts.requestMs,
+    ),
+  ];
+  let firstByte: Timer | undefined = clock.setTimeout(
+    () => fail('timeout', `no response byte within ${timeouts.firstByteMs} ms`),
+    timeouts.firstByteMs,
+  );
+  let silence: Timer | undefined;
+  let reader: StreamReader | undefined;
+  try {
+    stream = await connection.newStream(protocolId(options.chainId, method), {
+      signal: local.signal,
+      maxOutboundStreams: options.maxOutboundStreamsPerProtocol,
+    });
+    if (failure) throw failure;
+    reader = new StreamReader(stream, { highWaterMark: options.readHighWaterMark });
+    await sendAll(stream, [bytes], local.signal);
+    await stream.close({ signal: local.signal }); // half-close: the request is complete
+    const parser = new ResponseParser({ limits, maxOkChunks: maxItemsFor(request, limits) });
+    for (;;) {
+      const piece = await reader.read();
+      if (piece === undefined) break;
+      firstByte?.cancel();
+      firstByte = undefined;
+      silence?.cancel();
+      silence = clock.setTimeout(
+        () => fail('timeout', `response stalled for ${timeouts.betweenChunksMs} ms`),
+        timeouts.betweenChunksMs,
+      );
+      parser.push(piece);
+      if (parser.done) break; // an error chunk ends the response
+    }
+    if (failure) throw failure;
+    const reply = interpretReply(method, parser.end(), { codecLimits: options.codecLimits });
+    if (!reply.ok) {
+      const { error } = reply;
+      fail(
+        error.code,
+        error.message || error.code,
+        undefined,
+        error.code === 'rate-limited' ? error.retryAfterMs : undefined,
+      );
+      throw failure;
+    }
+    if (method === 'status') {
+      const { chainId } = reply.value as WireResponseValues['status'];
+      if (!bytesEqual(chainId, options.chainId)) {
+        fail('malformed-response', 'status of another chain');
+        throw failure;
+      }
+    }
+    return {
+      value: reply.value as WireResponseValues[M],
+      bytesSent: bytes.length,
+      bytesReceived: reader.bytesReceived,
+      latencyMs: clock.now() - started,
+    };
+  } catch (err) {
+    if (failure) throw failure;
+    if (BUGS.some((bug) => err instanceof bug)) throw err;
+    const [kind, message] = classify(err);
+    fail(kind, message, err, kind === 'rate-limited' ? 50 : undefined);
+    throw failure;
+  } finally {
+    for (const t of timers) t.cancel();
+    firstByte?.cancel();
+    silence?.cancel();
+    signal?.removeEventListener('abort', onAbort);
+    reader?.dispose();
+    // Done early (an error chunk) or failed: nothing more is wanted from this stream.
+    if (stream && stream.status === 'open' && !stream.readableEnded) {
+      stream.abort(failure ?? new RequestError('aborted', peer, `${method}: response complete`));
+    }
+  }
+}
+
+function classify(err: unknown): [RequestFailureKind, string] {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof ResponseLimitError) return ['oversized-response', message];
+  if (err instanceof DecodeError) return ['malformed-response', message];
+  const name = err instanceof Error ? err.name : '';
+  // The peer does not speak this protocol (another chain, or no sync service): nothing to get there.
+  if (name === 'UnsupportedProtocolError') return ['unavailable', `protocol not supported: ${message}`];
+  // Our own cap on streams per protocol: back-pressure of ours, never the peer's fault.
+  if (name === 'TooManyOutboundProtocolStreamsError') return ['rate-limited', message];
+  if (GONE.has(name)) return ['disconnected', message];
+  return ['disconnected', `${name || 'error'}: ${message}`];
+}
+
+/** True when `err` says the peer does not speak the protocol at all (not a sync peer, or another chain). */
+export function isUnsupportedProtocol(err: unknown): boolean {
+  return (
+    err instanceof RequestError && err.cause instanceof Error && err.cause.name === 'UnsupportedProtocolError'
+  );
+}
