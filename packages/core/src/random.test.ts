@@ -34,10 +34,27 @@ describe('SeededRandom', () => {
     expect(shuffled).not.toEqual(items);
   });
 
-  it('has a system source with the same interface', () => {
+  it('has a system source with the same interface, every method working over its whole domain', () => {
     const v = systemRandom.int(0, 10);
     expect(v).toBeGreaterThanOrEqual(0);
     expect(v).toBeLessThanOrEqual(10);
     expect(systemRandom.bytes(16)).toHaveLength(16);
+    for (let i = 0; i < 1_000; i++) {
+      const f = systemRandom.float();
+      expect(f).toBeGreaterThanOrEqual(0);
+      expect(f).toBeLessThan(1);
+    }
+    for (const [min, max] of [
+      [0, 2 ** 48 - 2],
+      [0, 2 ** 48 - 1],
+      [0, 2 ** 48],
+      [-(2 ** 52), 2 ** 52],
+      [0, Number.MAX_SAFE_INTEGER],
+    ] as const) {
+      const x = systemRandom.int(min, max);
+      expect(Number.isSafeInteger(x)).toBe(true);
+      expect(x).toBeGreaterThanOrEqual(min);
+      expect(x).toBeLessThanOrEqual(max);
+    }
   });
 });

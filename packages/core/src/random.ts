@@ -24,12 +24,14 @@ function checkRange(min: number, max: number): void {
 
 /** Cryptographically strong randomness from node:crypto. */
 export const systemRandom: Random = Object.freeze({
-  float: () => randomInt(0, 2 ** 48) / 2 ** 48,
+  // randomInt needs max - min < 2^48: two 24-bit draws make the 48 bits.
+  float: () => (randomInt(0, 2 ** 24) * 2 ** 24 + randomInt(0, 2 ** 24)) / 2 ** 48,
   int(min: number, max: number): number {
     checkRange(min, max);
-    return max - min < 2 ** 48
+    // randomInt takes ranges below 2^48 (max + 1 - min < 2^48); wider ones scale a 48-bit float.
+    return max - min < 2 ** 48 - 1
       ? randomInt(min, max + 1)
-      : min + Math.floor((randomInt(0, 2 ** 48) / 2 ** 48) * (max - min + 1));
+      : min + Math.floor(systemRandom.float() * (max - min + 1));
   },
   bytes: (length: number) => new Uint8Array(randomBytes(length)),
 });
