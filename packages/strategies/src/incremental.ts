@@ -8,7 +8,10 @@ import {
   sleep,
   throwIfAborted,
 } from '@hotsync/core';
-import { fetchAndVerifyRange, reportFailure } from './range-fetch.js';
+import { checkCommittedConflict, throwOnViolation } from './fork/conflict.js';
+import { reconcileUncommittedTip } from './fork/resolve.js';
+import { enterBlockPhase } from './phase.js';
+import { fetchAndVerifyRange, type RangeFetchFailure, reportFailure } from './range-fetch.js';
 
 export interface IncrementalOptions {
   /** Blocks per request (default 16): small ranges keep latency and memory low. */
@@ -22,6 +25,7 @@ export interface IncrementalOptions {
  * follows the tip with low latency and holds one range in memory. Every range is verified
  * (with its commit proof) before it is executed and stored; a peer whose range fails is
  * blamed for exactly the check that failed, and the next range goes to the next best peer.
+ * An uncommitted local tip is first reconciled with the network's committed chain.
  */
 export function incrementalStrategy(options: IncrementalOptions = {}): SyncStrategy {
   const rangeSize = options.rangeSize ?? 16;
@@ -38,22 +42,18 @@ export function incrementalStrategy(options: IncrementalOptions = {}): SyncStrat
       };
     },
     async run(ctx: SyncContext, target: SyncTarget, signal: AbortSignal): Promise<StrategyResult> {
-      const start = ctx.trusted().height;
-      const total = target.height - start;
-      if (total <= ctx.config.strategy.parallelThreshold) {
-        ctx.enterPhase({ name: 'catching-up', targetHeight: target.height }, `${total} blocks behind`);
-        ctx.progress.startPhase('catching-up', total);
-      } else {
-        ctx.enterPhase(
-          { name: 'downloading-blocks', fromHeight: start + 1, toHeight: target.height },
-          `${total} blocks behind, incremental`,
-        );
-        ctx.progress.startPhase('downloading-blocks', total);
+      const reconciled = await reconcileUncommittedTip(ctx, signal);
+      if (reconciled.kind === 'unresolved') {
+        return { kind: 'incomplete', height: ctx.trusted().height, reason: reconciled.reason };
       }
+      const start = ctx.trusted().height;
+      if (start >= target.height) return { kind: 'reached', height: start };
+      enterBlockPhase(ctx, target, `${target.height - start} blocks behind, incremental`);
       const avoid = new Set<PeerId>();
       while (ctx.trusted().height < target.height) {
         throwIfAborted(signal);
-        const from = ctx.trusted().height + 1;
+        const trusted = ctx.trusted();
+        const from = trusted.height + 1;
         const to = Math.min(target.height, from + rangeSize - 1);
         const peer = pickPeer(ctx, from, to, avoid);
         if (!peer) {
@@ -63,13 +63,13 @@ export function incrementalStrategy(options: IncrementalOptions = {}): SyncStrat
         }
         let result: Awaited<ReturnType<typeof fetchAndVerifyRange>>;
         try {
-          result = await fetchAndVerifyRange(ctx, peer, from, to, signal);
+          result = await fetchAndVerifyRange(ctx, peer, from, to, signal, { maxEnd: target.height });
         } finally {
           ctx.peers.release(peer);
         }
         if (!result.ok) {
-          reportFailure(ctx, result.failure);
-          avoid.add(peer);
+          await blame(ctx, result.failure, from, signal);
+          avoid.add(result.failure.peer);
           continue;
         }
         const committed = await ctx.commit(result.range);
@@ -95,6 +95,26 @@ export function incrementalStrategy(options: IncrementalOptions = {}): SyncStrat
       return { kind: 'reached', height: ctx.trusted().height };
     },
   };
+}
+
+/** Reports a failed range; a chain that does not extend our committed tip is checked for a conflicting commit first. */
+async function blame(
+  ctx: SyncContext,
+  failure: RangeFetchFailure,
+  from: number,
+  signal: AbortSignal,
+): Promise<void> {
+  if (failure.kind === 'invalid') {
+    throwOnViolation({ ok: false, failure: failure.failure });
+    if (failure.check === 'link.parent' && failure.failure.height === from) {
+      const conflict = await checkCommittedConflict(ctx, failure.peer, signal);
+      if (conflict.kind === 'peer-invalid') {
+        ctx.report(failure.peer, { kind: 'invalid-data', check: conflict.check });
+        return;
+      }
+    }
+  }
+  reportFailure(ctx, failure);
 }
 
 /** The best peer that proved a height covering the range, not recently failed, with a free request slot. */
