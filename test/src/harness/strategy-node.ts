@@ -5,9 +5,9 @@ import { managerNode } from './manager-node.js';
 
 /**
  * Virtual ms a syncing node waits before it starts: by then every online peer has
- * connected (one round trip), so the manager's discovery sees them all. (Peers that connect
- * after discovery are not added to the peer manager until the next discovery: see the
- * issue note.)
+ * connected (one round trip), so the first discovery sees them all and the scenarios'
+ * schedules stay comparable. (Peers that connect later are proven and used too:
+ * late-peers.test.ts.)
  */
 export const START_AFTER_MS = 200;
 

@@ -90,6 +90,8 @@ export class DefaultSyncManager implements SyncManager {
   private stopController: AbortController | undefined;
   private currentTarget: { height: number; strategy: string } | undefined;
   private stateReady = false;
+  /** The running attempt's signal: late peers are probed under it. */
+  private attemptSignal: AbortSignal | undefined;
   /** A strategy forced by a manual request (downloadStateSnapshot), instead of the configured one. */
   private strategyOverride: string | undefined;
 
@@ -133,6 +135,8 @@ export class DefaultSyncManager implements SyncManager {
       learnedSets: this.learnedSets,
       clock: this.clock,
       peerWaitMs: this.config.network.connectionTimeoutMs,
+      enoughProven: this.config.peers.minSyncPeers,
+      graceMs: 500,
     });
     this.session = new SyncSession({
       config: this.config,
@@ -152,6 +156,21 @@ export class DefaultSyncManager implements SyncManager {
       learnedSets: this.learnedSets,
       learnEpochs: (epoch, peer, signal) => this.discovery.learnEpochs(epoch, peer, signal),
       target: () => this.currentTarget ?? { height: options.store.tip()?.height ?? 0, strategy: 'none' },
+    });
+    // Peers come and go during a sync: a newcomer is proven and used, a leaver is dropped.
+    options.network.onPeerEvent((event) => {
+      switch (event.type) {
+        case 'connected':
+          if (this.attemptSignal && !this.attemptSignal.aborted)
+            this.discovery.probeLate(event.peer, this.attemptSignal);
+          return;
+        case 'disconnected':
+          options.peers.removePeer(event.peer);
+          return;
+        case 'status':
+          options.peers.updateStatus(event.peer, event.status);
+          return;
+      }
     });
     options.peers.onEvent((event) => {
       switch (event.type) {
@@ -219,6 +238,7 @@ export class DefaultSyncManager implements SyncManager {
         const unwatch = this.tracker.onStall((ms) =>
           attempt.abort(new SyncError('sync.stalled', `no progress for ${ms} ms`)),
         );
+        this.attemptSignal = attempt.signal;
         try {
           return await this.attempt(explicit, attempts, attempt.signal);
         } catch (err) {

@@ -27,6 +27,10 @@ export interface DiscoveryParts {
   readonly clock: Clock;
   /** How long to wait for a first peer to connect before giving up on this attempt. */
   readonly peerWaitMs: number;
+  /** Proven peers after which discovery does not wait for slower probes (they finish in the background). */
+  readonly enoughProven: number;
+  /** ...but still waits this long for them, so the target reflects more than the fastest peer. */
+  readonly graceMs: number;
 }
 
 export interface DiscoveryResult {
@@ -56,9 +60,8 @@ export class Discovery {
     await this.waitForPeers(signal);
     const candidates = network.connectedPeers().filter((p) => !peers.isBanned(p));
     for (const p of candidates) peers.addPeer(p);
-    const results = await Promise.allSettled(candidates.map((p) => this.probe(p, signal)));
+    const proven = await this.probeAll(candidates, signal);
     throwIfAborted(signal);
-    const proven = results.filter((r) => r.status === 'fulfilled' && r.value).length;
     const estimate = peers.networkHeight();
     const height = explicitTarget?.height ?? estimate.height;
     if (height === undefined)
@@ -69,6 +72,47 @@ export class Discovery {
       peersAsked: candidates.length,
       peersProven: proven,
     };
+  }
+
+  /**
+   * Probes every candidate; resolves when all are done, or `graceMs` after `enoughProven`
+   * of them proved a height: one peer that answers status but withholds its proof must not
+   * hold every sync start hostage. Late probes go on and feed the peer manager.
+   */
+  private probeAll(candidates: readonly PeerId[], signal: AbortSignal): Promise<number> {
+    let proven = 0;
+    let settled = 0;
+    return new Promise<number>((resolve) => {
+      let grace: { cancel(): void } | undefined;
+      const finish = () => {
+        grace?.cancel();
+        resolve(proven);
+      };
+      if (candidates.length === 0) finish();
+      for (const peer of candidates) {
+        this.probe(peer, signal)
+          .then((ok) => {
+            if (ok) proven++;
+          })
+          .catch((err: unknown) => this.parts.logger.warn({ peer, err }, 'probe failed'))
+          .finally(() => {
+            settled++;
+            if (settled === candidates.length) finish();
+            else if (proven >= this.parts.enoughProven && !grace) {
+              grace = this.parts.clock.setTimeout(finish, this.parts.graceMs);
+            }
+          });
+      }
+    });
+  }
+
+  /** Adds a peer that connected while a sync runs and proves its height in the background. */
+  probeLate(peer: PeerId, signal: AbortSignal): void {
+    if (this.parts.peers.isBanned(peer)) return;
+    this.parts.peers.addPeer(peer);
+    this.probe(peer, signal).catch((err: unknown) =>
+      this.parts.logger.warn({ peer, err }, 'late probe failed'),
+    );
   }
 
   /** Resolves once a usable peer is connected, or after `peerWaitMs` (the caller then finds none). */

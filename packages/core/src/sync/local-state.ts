@@ -121,5 +121,7 @@ async function replayStoredBlocks(
     });
     await parts.stateMachine.applyBlocks(blocks, 'last');
   }
-  await parts.stateMachine.prune(tip.height);
+  // Only committed blocks lose their undo data: blocks above the newest commit proof may still be rolled back on a fork.
+  const committed = Math.max(parts.store.base() ?? 0, parts.store.latestCommitProofHeight() ?? 0);
+  await parts.stateMachine.prune(Math.min(tip.height, committed));
 }

@@ -168,7 +168,7 @@ export class SyncSession implements SyncContext {
       checkpoint: {
         height: tip.height,
         hash: tip.hash,
-        atMs: this.clock.now(),
+        atMs: Math.floor(this.clock.now()),
         targetHeight: target.height,
         strategy: target.strategy,
       },

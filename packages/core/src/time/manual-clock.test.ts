@@ -87,3 +87,16 @@ describe('ManualClock', () => {
     expect(() => new ManualClock().advance(-1)).toThrow();
   });
 });
+
+describe('ManualClock time units', () => {
+  it('rounds delays up to whole milliseconds, so now() stays an integer and nothing fires early', () => {
+    const clock = new ManualClock(100);
+    const fired: number[] = [];
+    clock.setTimeout(() => fired.push(clock.now()), 2.3);
+    clock.advance(2);
+    expect(fired).toEqual([]);
+    clock.advance(1);
+    expect(fired).toEqual([103]);
+    expect(Number.isInteger(clock.now())).toBe(true);
+  });
+});

@@ -4,9 +4,12 @@ import type { Clock, Timer } from './clock.js';
 interface PendingTimer {
   readonly due: number;
   readonly seq: number;
-  readonly callback: () => void;
+  // Replaced by a no-op on cancel: a cancelled timer must not keep what its callback captured alive.
+  callback: () => void;
   cancelled: boolean;
 }
+
+const noop = () => {};
 
 /** Lets queued promise reactions (and the ones they queue) run before the next timer fires. */
 export function flushMicrotasks(): Promise<void> {
@@ -33,7 +36,8 @@ export class ManualClock implements Clock {
   }
 
   setTimeout(callback: () => void, delayMs: number): Timer {
-    const delay = Number.isFinite(delayMs) ? Math.max(0, delayMs) : 0;
+    // Whole milliseconds, rounded up: time stays an integer (timestamps are u64 ms) and never fires early.
+    const delay = Number.isFinite(delayMs) ? Math.max(0, Math.ceil(delayMs)) : 0;
     const timer: PendingTimer = { due: this.current + delay, seq: this.seq++, callback, cancelled: false };
     let lo = 0;
     let hi = this.timers.length;
@@ -47,6 +51,7 @@ export class ManualClock implements Clock {
     return {
       cancel: () => {
         timer.cancelled = true;
+        timer.callback = noop;
       },
     };
   }
