@@ -7,8 +7,8 @@ const tuning = { windowMs: 10_000, minSamples: 6, minPeers: 3, failureRatio: 0.5
 describe('CircuitBreaker', () => {
   it('opens when most recent outcomes across most peers are failures', () => {
     const b = new CircuitBreaker(tuning);
+    b.record(0, 'e', false); // before the failures: no witness that the outage is over
     for (const p of ['a', 'b', 'c', 'd']) b.record(0, p, true);
-    b.record(0, 'e', false);
     expect(b.evaluate(0).state.state).toBe('closed'); // 5 samples < minSamples
     b.record(0, 'a', true);
     const r = b.evaluate(0);
@@ -40,14 +40,24 @@ describe('CircuitBreaker', () => {
     expect(first.penalty).toBe(0);
   });
 
-  it('closes when successes dominate the window again, or failures stop', () => {
+  it("stays closed while a peer gets through after the failures began (the failures are the peers' own)", () => {
+    const b = new CircuitBreaker(tuning);
+    b.record(0, 'a', true);
+    b.record(0, 'honest', false); // a success after the first failure: a witness
+    for (const p of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']) b.record(0, p, true);
+    expect(b.evaluate(0).state.state).toBe('closed');
+    b.record(1, 'honest', true); // the witness failed too: nobody gets through any more
+    expect(b.evaluate(1).state.state).toBe('open');
+  });
+
+  it('closes when a peer gets through again, or failures stop dominating', () => {
     const b = new CircuitBreaker(tuning);
     for (const p of ['a', 'b', 'c', 'd', 'e', 'f']) b.record(0, p, true);
     expect(b.evaluate(0).state.state).toBe('open');
-    for (const p of ['a', 'b', 'c']) b.record(5_000, p, false);
-    expect(b.evaluate(5_000).state.state).toBe('open'); // 6 of 9 failed
-    for (const p of ['d', 'e', 'f', 'g']) b.record(6_000, p, false);
-    expect(b.evaluate(6_000)).toMatchObject({ changed: true, state: { state: 'closed' } }); // 6 of 13
+    b.record(5_000, 'a', true);
+    expect(b.evaluate(5_000).state.state).toBe('open'); // still nobody through
+    b.record(5_500, 'b', false);
+    expect(b.evaluate(5_500)).toMatchObject({ changed: true, state: { state: 'closed' } }); // b got through
   });
 
   it('closes after the window passes without failures', () => {

@@ -16,6 +16,8 @@ export type CircuitState =
 
 /** One outcome in the window. `penalty` is what was taken for it, refunded if the breaker trips. */
 export interface CircuitSample {
+  /** Order of recording (outcomes of one instant are still ordered). */
+  readonly seq: number;
   readonly atMs: number;
   readonly peer: PeerId;
   readonly failed: boolean;
@@ -27,6 +29,11 @@ export interface WindowStats {
   readonly failures: number;
   readonly failingPeers: number;
   readonly peers: number;
+  /**
+   * Peers that succeeded after the window's first failure and did not fail since: proof
+   * that our side and the network work, so the failures are the failing peers' own.
+   */
+  readonly witnesses: number;
 }
 
 const MAX_SAMPLES = 4_096;
@@ -43,12 +50,15 @@ type BreakerTuning = PeerTuning['circuitBreaker'];
 export class CircuitBreaker {
   private samples: CircuitSample[] = [];
   private current: CircuitState = { state: 'closed' };
+  private nextSeq = 0;
+  /** `seq` of the first sample after the breaker opened. */
+  private openedAtSeq = 0;
 
   constructor(private readonly tuning: BreakerTuning) {}
 
   /** Adds an outcome (successes too: they are the evidence that the network works). */
   record(nowMs: number, peer: PeerId, failed: boolean): CircuitSample {
-    const sample: CircuitSample = { atMs: nowMs, peer, failed, penalty: 0 };
+    const sample: CircuitSample = { seq: this.nextSeq++, atMs: nowMs, peer, failed, penalty: 0 };
     this.samples.push(sample);
     // A burst cannot grow the window without bound; the newest samples are what matter.
     if (this.samples.length > MAX_SAMPLES) this.samples = this.samples.slice(-MAX_SAMPLES);
@@ -75,8 +85,12 @@ export class CircuitBreaker {
         ratio > t.failureRatio &&
         stats.failingPeers >= t.minPeers &&
         // Most of the peers we heard from, not one peer failing many times.
-        stats.failingPeers * 2 > stats.peers;
+        stats.failingPeers * 2 > stats.peers &&
+        // ...and nobody gets through meanwhile (a majority of withholding peers must not be
+        // able to pass for our own outage and escape every penalty).
+        stats.witnesses === 0;
       if (!trips) return { state: this.current, changed: false, refunds: [] };
+      this.openedAtSeq = this.nextSeq;
       this.current = {
         state: 'open',
         sinceMs: nowMs,
@@ -93,8 +107,12 @@ export class CircuitBreaker {
         });
       return { state: this.current, changed: true, refunds };
     }
-    // Closes once failures no longer dominate a full window, or have stopped altogether.
-    const recovered = stats.failures === 0 || (stats.samples >= t.minSamples && ratio <= t.failureRatio);
+    // Closes once failures no longer dominate a full window, or have stopped altogether, or
+    // a peer gets through while others keep failing: then the outage, if any, is over.
+    const recovered =
+      stats.failures === 0 ||
+      (stats.samples >= t.minSamples && ratio <= t.failureRatio) ||
+      witnesses(this.samples.filter((s) => s.seq >= this.openedAtSeq)) > 0;
     if (!recovered) return { state: this.current, changed: false, refunds: [] };
     this.current = { state: 'closed' };
     return { state: this.current, changed: true, refunds: [] };
@@ -115,7 +133,14 @@ export class CircuitBreaker {
         failing.add(s.peer);
       }
     }
-    return { samples: this.samples.length, failures, failingPeers: failing.size, peers: peers.size };
+    const firstFailure = this.samples.findIndex((s) => s.failed);
+    return {
+      samples: this.samples.length,
+      failures,
+      failingPeers: failing.size,
+      peers: peers.size,
+      witnesses: firstFailure < 0 ? 0 : witnesses(this.samples.slice(firstFailure)),
+    };
   }
 
   private prune(nowMs: number): void {
@@ -124,4 +149,13 @@ export class CircuitBreaker {
     while (drop < this.samples.length && this.samples[drop]!.atMs <= oldest) drop++;
     if (drop > 0) this.samples = this.samples.slice(drop);
   }
+}
+
+/** Peers with a success among `samples` and no failure after it. */
+function witnesses(samples: readonly CircuitSample[]): number {
+  const last = new Map<PeerId, boolean>(); // peer -> its latest outcome failed
+  for (const s of samples) last.set(s.peer, s.failed);
+  let n = 0;
+  for (const failed of last.values()) if (!failed) n++;
+  return n;
 }

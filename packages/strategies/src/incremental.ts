@@ -50,12 +50,14 @@ export function incrementalStrategy(options: IncrementalOptions = {}): SyncStrat
       if (start >= target.height) return { kind: 'reached', height: start };
       enterBlockPhase(ctx, target, `${target.height - start} blocks behind, incremental`);
       const avoid = new Set<PeerId>();
+      // The peer that served the last range: asked first while it keeps delivering.
+      let best: PeerId | undefined;
       while (ctx.trusted().height < target.height) {
         throwIfAborted(signal);
         const trusted = ctx.trusted();
         const from = trusted.height + 1;
         const to = Math.min(target.height, from + rangeSize - 1);
-        const peer = pickPeer(ctx, from, to, avoid);
+        const peer = pickPeer(ctx, from, to, avoid, best);
         if (!peer) {
           avoid.clear(); // everyone was tried: give them another chance after a pause
           await sleep(ctx.clock, idleWaitMs, signal);
@@ -70,6 +72,7 @@ export function incrementalStrategy(options: IncrementalOptions = {}): SyncStrat
         if (!result.ok) {
           await blame(ctx, result.failure, from, signal);
           avoid.add(result.failure.peer);
+          if (best === result.failure.peer) best = undefined;
           continue;
         }
         const committed = await ctx.commit(result.range);
@@ -90,6 +93,7 @@ export function incrementalStrategy(options: IncrementalOptions = {}): SyncStrat
           items: result.range.blocks.length,
         });
         avoid.clear();
+        best = peer;
         ctx.progress.advance(result.range.blocks.length);
       }
       return { kind: 'reached', height: ctx.trusted().height };
@@ -117,14 +121,28 @@ async function blame(
   reportFailure(ctx, failure);
 }
 
-/** The best peer that proved a height covering the range, not recently failed, with a free request slot. */
+/**
+ * The best peer that proved a height covering the range, not recently failed, with a free
+ * request slot: `best` (the last to deliver) when it qualifies, else a weighted draw. A
+ * fresh draw for every range would keep betting on peers that never answer (9 withholding
+ * peers and 1 honest one cost a first-byte timeout for most ranges).
+ */
 function pickPeer(
   ctx: SyncContext,
   from: number,
   to: number,
   avoid: ReadonlySet<PeerId>,
+  best: PeerId | undefined,
 ): PeerId | undefined {
-  for (const peer of ctx.peers.selectPeers({ minHeight: to, fromHeight: from, count: 4, exclude: avoid })) {
+  const drawn = ctx.peers.selectPeers({
+    minHeight: to,
+    fromHeight: from,
+    count: best === undefined ? 4 : Math.max(4, ctx.peers.peers().length),
+    exclude: avoid,
+  });
+  const ordered =
+    best !== undefined && drawn.includes(best) ? [best, ...drawn.filter((p) => p !== best)] : drawn;
+  for (const peer of ordered) {
     if (ctx.peers.acquire(peer)) return peer;
   }
   return undefined;

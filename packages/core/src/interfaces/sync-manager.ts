@@ -1,6 +1,7 @@
 import type { Block, Hash } from '../chain/types.js';
 import type { PeerId } from './network.js';
 import type { PenaltyLevel } from './peer-manager.js';
+import type { SafetyEvidence } from './verifier.js';
 
 /** The phases of DESIGN §4, each carrying what it is about. */
 export type SyncPhase =
@@ -88,6 +89,8 @@ export type SyncOutcome =
       readonly reason: string;
       readonly lastGoodHeight: number;
       readonly attempts: number;
+      /** A safety violation stopped the sync: the two conflicting certified statements. */
+      readonly evidence?: SafetyEvidence;
     }
   | { readonly kind: 'stopped'; readonly height: number };
 
@@ -102,7 +105,12 @@ export interface SyncManagerEvents {
   phase: PhaseTransition;
   progress: SyncProgress;
   synced: { readonly height: number; readonly hash: Hash };
-  failed: { readonly reason: string; readonly lastGoodHeight: number; readonly attempts: number };
+  failed: {
+    readonly reason: string;
+    readonly lastGoodHeight: number;
+    readonly attempts: number;
+    readonly evidence?: SafetyEvidence;
+  };
   'peer:penalized': { readonly peer: PeerId; readonly level: PenaltyLevel; readonly reason: string };
   'peer:banned': { readonly peer: PeerId; readonly reason: string; readonly untilMs: number };
 }

@@ -29,7 +29,7 @@ import type {
   SyncStatus,
   SyncTarget,
 } from '../interfaces/sync-manager.js';
-import { type BlockVerifier, SafetyViolationError } from '../interfaces/verifier.js';
+import { type BlockVerifier, type SafetyEvidence, SafetyViolationError } from '../interfaces/verifier.js';
 import { ProgressTracker } from '../progress/progress-tracker.js';
 import { type Random, systemRandom } from '../random.js';
 import { type Clock, every, sleep, systemClock } from '../time/clock.js';
@@ -92,6 +92,8 @@ export class DefaultSyncManager implements SyncManager {
   private stateReady = false;
   /** The running attempt's signal: late peers are probed under it. */
   private attemptSignal: AbortSignal | undefined;
+  /** ...and its controller: a safety violation found by a late probe ends the attempt. */
+  private attemptController: AbortController | undefined;
   /** A strategy forced by a manual request (downloadStateSnapshot), instead of the configured one. */
   private strategyOverride: string | undefined;
 
@@ -161,8 +163,12 @@ export class DefaultSyncManager implements SyncManager {
     options.network.onPeerEvent((event) => {
       switch (event.type) {
         case 'connected':
-          if (this.attemptSignal && !this.attemptSignal.aborted)
-            this.discovery.probeLate(event.peer, this.attemptSignal);
+          if (this.attemptSignal && !this.attemptSignal.aborted) {
+            const attempt = this.attemptController;
+            this.discovery.probeLate(event.peer, this.attemptSignal, (violation) =>
+              attempt?.abort(violation),
+            );
+          }
           return;
         case 'disconnected':
           options.peers.removePeer(event.peer);
@@ -239,12 +245,14 @@ export class DefaultSyncManager implements SyncManager {
           attempt.abort(new SyncError('sync.stalled', `no progress for ${ms} ms`)),
         );
         this.attemptSignal = attempt.signal;
+        this.attemptController = attempt;
         try {
           return await this.attempt(explicit, attempts, attempt.signal);
         } catch (err) {
           if (stop.aborted) return this.stopped();
           const failure = describeFailure(err, attempt.signal);
-          if (failure.final) return this.fail(failure.reason, failure.code, Math.max(1, attempts + 1));
+          if (failure.final)
+            return this.fail(failure.reason, failure.code, Math.max(1, attempts + 1), failure.evidence);
           attempts++;
           this.syncMetrics.failed(failure.code);
           this.logger.warn({ attempt: attempts, reason: failure.reason }, 'sync attempt failed');
@@ -385,12 +393,13 @@ export class DefaultSyncManager implements SyncManager {
     return { kind: 'synced', height: tip.height, hash: tip.hash };
   }
 
-  private fail(reason: string, code: string, attempts: number): SyncOutcome {
+  private fail(reason: string, code: string, attempts: number, evidence?: SafetyEvidence): SyncOutcome {
     const lastGoodHeight = this.localHeight();
     this.syncMetrics.failed(code);
     this.phases.enter({ name: 'failed', reason, lastGoodHeight, attempts }, `giving up: ${reason}`);
-    this.emitter.emit('failed', { reason, lastGoodHeight, attempts });
-    return { kind: 'failed', reason, lastGoodHeight, attempts };
+    const failed = { reason, lastGoodHeight, attempts, ...(evidence && { evidence }) };
+    this.emitter.emit('failed', failed);
+    return { kind: 'failed', ...failed };
   }
 
   private stopped(): SyncOutcome {
@@ -565,8 +574,17 @@ function describeOutcome(outcome: SyncOutcome): string {
 function describeFailure(
   err: unknown,
   attempt: AbortSignal,
-): { reason: string; code: string; final: boolean } {
-  if (err instanceof SafetyViolationError) return { reason: err.message, code: err.code, final: true };
+): { reason: string; code: string; final: boolean; evidence?: SafetyEvidence } {
+  // A safety violation, thrown where it was found or aborting the attempt from a background probe.
+  const violation =
+    err instanceof SafetyViolationError
+      ? err
+      : attempt.aborted && attempt.reason instanceof SafetyViolationError
+        ? attempt.reason
+        : undefined;
+  if (violation) {
+    return { reason: violation.message, code: violation.code, final: true, evidence: violation.evidence };
+  }
   const stall = attempt.aborted && attempt.reason instanceof SyncError ? attempt.reason : undefined;
   if (stall) return { reason: stall.message, code: stall.code, final: false };
   if (err instanceof SyncError) {

@@ -10,6 +10,7 @@ import type { PeerManager } from '../interfaces/peer-manager.js';
 import type { SyncTarget } from '../interfaces/sync-manager.js';
 import {
   type BlockVerifier,
+  SafetyViolationError,
   type VerificationFailure,
   VerificationFailureError,
 } from '../interfaces/verifier.js';
@@ -82,7 +83,7 @@ export class Discovery {
   private probeAll(candidates: readonly PeerId[], signal: AbortSignal): Promise<number> {
     let proven = 0;
     let settled = 0;
-    return new Promise<number>((resolve) => {
+    return new Promise<number>((resolve, reject) => {
       let grace: { cancel(): void } | undefined;
       const finish = () => {
         grace?.cancel();
@@ -94,7 +95,15 @@ export class Discovery {
           .then((ok) => {
             if (ok) proven++;
           })
-          .catch((err: unknown) => this.parts.logger.warn({ peer, err }, 'probe failed'))
+          .catch((err: unknown) => {
+            // Two certified statements that conflict: no target can be trusted, stop here.
+            if (err instanceof SafetyViolationError) {
+              grace?.cancel();
+              reject(err);
+              return;
+            }
+            this.parts.logger.warn({ peer, err }, 'probe failed');
+          })
           .finally(() => {
             settled++;
             if (settled === candidates.length) finish();
@@ -106,13 +115,17 @@ export class Discovery {
     });
   }
 
-  /** Adds a peer that connected while a sync runs and proves its height in the background. */
-  probeLate(peer: PeerId, signal: AbortSignal): void {
+  /**
+   * Adds a peer that connected while a sync runs and proves its height in the background.
+   * A safety violation found on the way goes to `onViolation` (the sync must stop).
+   */
+  probeLate(peer: PeerId, signal: AbortSignal, onViolation: (err: SafetyViolationError) => void): void {
     if (this.parts.peers.isBanned(peer)) return;
     this.parts.peers.addPeer(peer);
-    this.probe(peer, signal).catch((err: unknown) =>
-      this.parts.logger.warn({ peer, err }, 'late probe failed'),
-    );
+    this.probe(peer, signal).catch((err: unknown) => {
+      if (err instanceof SafetyViolationError) onViolation(err);
+      else this.parts.logger.warn({ peer, err }, 'late probe failed');
+    });
   }
 
   /** Resolves once a usable peer is connected, or after `peerWaitMs` (the caller then finds none). */
@@ -144,7 +157,11 @@ export class Discovery {
     });
   }
 
-  /** Status, then proof of the claimed height. Resolves true when the peer's height is proven. */
+  /**
+   * Status, then proof of the claimed height. Resolves true when the peer's height is
+   * proven. Rejects with SafetyViolationError when its proof conflicts with one verified
+   * before (the peer may well be honest: the validators equivocated, so nobody is blamed).
+   */
   private async probe(peer: PeerId, signal: AbortSignal): Promise<boolean> {
     const { network, peers } = this.parts;
     let status: PeerStatus;
@@ -158,12 +175,10 @@ export class Discovery {
     const local = this.parts.store.tip();
     if (local && status.height <= local.height) return false; // nothing to prove that we need
     const known = this.proven.get(status.height);
-    if (known) {
-      if (!bytesEqual(known, status.blockHash)) {
-        // A committed block at this height is already proven: a different one can only be a lie.
-        peers.recordOutcome(peer, { kind: 'invalid-data', check: 'commit.target', height: status.height });
-        return false;
-      }
+    // Another block at a height already proven committed is a lie or a safety violation:
+    // only its proof tells which, so it is verified like any other (the verifier's safety
+    // monitor holds the first proof).
+    if (known && bytesEqual(known, status.blockHash)) {
       peers.updateStatus(peer, status, status.height);
       return true;
     }
@@ -174,6 +189,7 @@ export class Discovery {
     } catch (err) {
       if (err instanceof PeerMisbehaved) {
         const f = err.failure;
+        if (f.evidence) throw new SafetyViolationError(f.message, f.evidence);
         peers.recordOutcome(peer, {
           kind: 'invalid-data',
           check: f.check,
@@ -245,13 +261,18 @@ export class Discovery {
     }
   }
 
-  /** `ensureEpochKnown` for strategies: a peer whose epoch changes do not verify is blamed before the error is passed on. */
+  /**
+   * `ensureEpochKnown` for strategies: a peer whose epoch changes do not verify is blamed
+   * before the error is passed on; a conflict with a verified statement is a
+   * SafetyViolationError (nobody is blamed).
+   */
   async learnEpochs(epoch: number, peer: PeerId, signal: AbortSignal): Promise<void> {
     try {
       await this.ensureEpochKnown(epoch, peer, signal);
     } catch (err) {
       if (err instanceof VerificationFailureError) {
         const f = err.failure;
+        if (f.evidence) throw new SafetyViolationError(f.message, f.evidence);
         this.parts.peers.recordOutcome(peer, {
           kind: 'invalid-data',
           check: f.check,

@@ -19,6 +19,9 @@ import { LookaheadWindow } from './window.js';
 
 export type { CoordinatorOptions } from './options.js';
 
+/** Peers asked for one range at once: the first, a hedge, and a second hedge when that one is stuck too. */
+const MAX_PEERS_PER_RANGE = 3;
+
 export type CoordinatorOutcome =
   | { readonly kind: 'reached'; readonly height: number }
   | { readonly kind: 'incomplete'; readonly height: number; readonly reason: string }
@@ -46,6 +49,8 @@ export class DownloadCoordinator {
   /** Requests in flight (two for a hedged range). */
   private readonly downloads = new Set<AbortController>();
   private readonly tasks = new Set<Promise<void>>();
+  /** When the blocking range was last hedged: a hedge that gets stuck too is hedged once more. */
+  private readonly hedgedAt = new WeakMap<Batch, number>();
   private nextFrom: number;
   private nextId = 0;
   /** Tip of the last verified range (stored or not): the next range is verified against it. */
@@ -249,25 +254,29 @@ export class DownloadCoordinator {
 
   /**
    * Hedges the range that holds up the pipeline (the first whose data is not there): when
-   * it has been downloading for well over the expected time, a second peer is asked too.
-   * The slow request is left to finish or time out (and be reported): a withholding peer
-   * is still blamed, but no longer stalls every range behind it. Returns the ms until the
-   * next check is due, if one is.
+   * it has been downloading for well over the expected time, a second peer is asked too,
+   * and a third when the second is as stuck (many withholding peers). The slow requests are
+   * left to finish or time out (and be reported): a withholding peer is still blamed, but no
+   * longer stalls every range behind it. Returns the ms until the next check is due, if one is.
    */
   private hedge(summaries: readonly PeerSummary[], connected: ReadonlySet<PeerId>): number | undefined {
     const fixed = this.options.hedgeAfterMs;
     if (fixed === false) return undefined;
     const head = blockingBatch(this.batches);
     const state = head?.state;
-    if (!head || state?.kind !== 'downloading' || state.peers.length > 1) return undefined;
+    if (!head || state?.kind !== 'downloading' || state.peers.length >= MAX_PEERS_PER_RANGE) return undefined;
     const after = hedgeDelayMs(head.to - head.from + 1, this.sizer.model(), fixed);
-    const waited = this.ctx.clock.now() - state.startedAtMs;
+    const waited = this.ctx.clock.now() - Math.max(state.startedAtMs, this.hedgedAt.get(head) ?? 0);
     // Whole milliseconds, at least one: a wait of a fraction would wake at the same instant again.
     if (waited < after) return Math.max(1, Math.ceil(after - waited));
     if (this.downloads.size >= this.settings.parallelDownloads) return undefined;
-    const peer = pickPeer(this.ctx, head, summaries, connected, state.peers);
-    if (peer) this.download(head, peer);
-    return peer ? undefined : this.settings.idleWaitMs;
+    // A hedge must not be a gamble: peers that delivered in this run go first, then idle ones.
+    const peer = pickPeer(this.ctx, head, summaries, connected, state.peers, (p) => this.stats.hedgeRank(p));
+    if (!peer) return this.settings.idleWaitMs;
+    this.hedgedAt.set(head, this.ctx.clock.now());
+    this.download(head, peer);
+    // Checked again when this hedge may be stuck too.
+    return state.peers.length + 1 < MAX_PEERS_PER_RANGE ? Math.max(1, Math.ceil(after)) : undefined;
   }
 
   // ---- verification and storage, in height order ------------------------------------

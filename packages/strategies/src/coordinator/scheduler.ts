@@ -51,6 +51,7 @@ export function peersCovering(
  * skipping busy, resting and banned peers and those whose proven height is below the
  * range), holding one of its request slots (`acquire`). Peers that failed the batch go
  * last: only when no other peer could ever serve it are they given another chance.
+ * `rank` orders the candidates, lowest first (a hedge goes to a peer known to deliver).
  */
 export function pickPeer(
   ctx: SyncContext,
@@ -58,15 +59,21 @@ export function pickPeer(
   summaries: readonly PeerSummary[],
   connected: ReadonlySet<PeerId>,
   busyWith: readonly PeerId[] = [],
+  rank?: (peer: PeerId) => number,
 ): PeerId | undefined {
   const unreachable = [...busyWith, ...summaries.filter((p) => !connected.has(p.peer)).map((p) => p.peer)];
-  const select = (excluded: Iterable<PeerId>) =>
-    ctx.peers.selectPeers({
+  const select = (excluded: Iterable<PeerId>) => {
+    const drawn = ctx.peers.selectPeers({
       minHeight: batch.to,
       fromHeight: batch.from,
-      count: 4,
+      // All candidates when they are ranked: the draw's order only breaks ties of rank.
+      count: rank ? Math.max(4, summaries.length) : 4,
       exclude: new Set([...unreachable, ...excluded]),
     });
+    if (!rank) return drawn;
+    const ranks = new Map(drawn.map((p) => [p, rank(p)]));
+    return drawn.sort((a, b) => ranks.get(a)! - ranks.get(b)!);
+  };
   let candidates = select(batch.excluded);
   if (candidates.length === 0 && batch.excluded.size > 0) {
     const others = peersCovering(summaries, connected, batch.to).filter(

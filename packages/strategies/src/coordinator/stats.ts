@@ -91,6 +91,17 @@ export class StatsRecorder {
     }
   }
 
+  /**
+   * How promising `peer` is for a hedge, lowest first: 0 when it delivered in this run and
+   * none of its ranges was refused; 1 when it has no request of ours in flight (untried or
+   * idle, at least not stuck); 2 otherwise (its requests may be as stuck as the one hedged).
+   */
+  hedgeRank(peer: PeerId): number {
+    const p = this.perPeer.get(peer);
+    if (p !== undefined && p.blocks > 0 && p.rejected === 0) return 0;
+    return (this.inFlight.get(peer) ?? 0) === 0 ? 1 : 2;
+  }
+
   rangeRejected(peer: PeerId): void {
     this.rejected++;
     this.peer(peer).rejected++;

@@ -34,8 +34,9 @@ export function verifyBatchData(
 /**
  * Reports a rejected range against exactly the peer that sent what failed, and returns
  * that peer with the reason. A safety violation among the failure's evidence throws; a
- * chain that does not extend our stored (committed) tip is first checked for a
- * conflicting commit (which throws SafetyViolationError) before it is blamed on the peer.
+ * chain that does not extend our committed tip (stored, or verified with its commit proof
+ * and not stored yet) is first checked for a conflicting commit (which throws
+ * SafetyViolationError) before it is blamed on the peer.
  */
 export async function reportRejection(
   ctx: SyncContext,
@@ -45,9 +46,8 @@ export async function reportRejection(
 ): Promise<{ readonly peer: PeerId; readonly reason: string }> {
   if (failure.kind === 'invalid') {
     throwOnViolation({ ok: false, failure: failure.failure });
-    const atStoredTip = trusted.height === ctx.trusted().height;
-    if (failure.check === 'link.parent' && failure.failure.height === trusted.height + 1 && atStoredTip) {
-      const conflict = await checkCommittedConflict(ctx, failure.peer, signal);
+    if (failure.check === 'link.parent' && failure.failure.height === trusted.height + 1) {
+      const conflict = await checkCommittedConflict(ctx, failure.peer, signal, trusted);
       if (conflict.kind === 'peer-invalid') {
         ctx.report(failure.peer, { kind: 'invalid-data', check: conflict.check });
         return { peer: failure.peer, reason: `${failure.peer}: ${conflict.check}` };

@@ -5,6 +5,7 @@ import {
   RequestError,
   SafetyViolationError,
   type SyncContext,
+  type TrustedPoint,
   type Verification,
 } from '@hotsync/core';
 import { committedHeight } from './trusted-point.js';
@@ -22,16 +23,21 @@ export type CommittedConflict =
  * commits at one height need a Byzantine quorum), which no sync can repair. Asks the peer
  * to prove its block at our committed height; a verified proof for another block than
  * ours throws SafetyViolationError with both proofs as evidence (`checkCommitConflict`).
+ * `verified` is a committed point above the stored tip (a range verified with its commit
+ * proof, not stored yet: the pipeline runs ahead of storage); the peer is then asked about it.
  */
 export async function checkCommittedConflict(
   ctx: SyncContext,
   peer: PeerId,
   signal: AbortSignal,
+  verified?: TrustedPoint,
 ): Promise<CommittedConflict> {
-  const height = committedHeight(ctx.store);
+  const stored = committedHeight(ctx.store);
+  const height = verified && verified.height > stored ? verified.height : stored;
   const ours = ctx.store.commitProof(height);
+  const ourHash = ours ? headerHash(ours.header) : height === verified?.height ? verified.hash : undefined;
   // The base or anchor has no proof to conflict with: it is trusted by configuration.
-  if (!ours) return { kind: 'peer-fault' };
+  if (!ourHash) return { kind: 'peer-fault' };
   let theirs: Awaited<ReturnType<typeof ctx.network.commitProof>>;
   try {
     theirs = await ctx.network.commitProof(peer, height, signal);
@@ -40,13 +46,16 @@ export async function checkCommittedConflict(
     throw err;
   }
   if (theirs.header.height !== height) return { kind: 'peer-invalid', check: 'commit.target' };
-  if (bytesEqual(headerHash(theirs.header), headerHash(ours.header))) return { kind: 'peer-fault' };
+  if (bytesEqual(headerHash(theirs.header), ourHash)) return { kind: 'peer-fault' };
   const epoch = theirs.header.epoch;
   const set = ctx.validatorSet(epoch);
   if (!set) return { kind: 'peer-fault' };
-  const verified = await ctx.verifier.verifyCommitProof(theirs, set, peer, ctx.validatorSet(epoch + 1));
-  throwOnViolation(verified);
-  if (!verified.ok) return { kind: 'peer-invalid', check: verified.failure.check };
+  const result = await ctx.verifier.verifyCommitProof(theirs, set, peer, ctx.validatorSet(epoch + 1));
+  // The verifier remembers the commit of every range it verified: a conflict with ours is caught here.
+  throwOnViolation(result);
+  if (!result.ok) return { kind: 'peer-invalid', check: result.failure.check };
+  // Not stored yet and no longer remembered by the verifier: no proof of ours to hold against theirs.
+  if (!ours) return { kind: 'peer-fault' };
   // Their proof is genuine; ours is stored (verified when it was written): together, evidence.
   throwOnViolation(ctx.verifier.checkCommitConflict(ours, peer));
   throw new SafetyViolationError(`two commit proofs for different blocks at height ${height}`, {
