@@ -180,6 +180,7 @@ export class Validator {
       connectionGater: partition.gater(),
       statusIntervalMs: config.sync.statusIntervalMs,
       logger: logger.child({ component: 'network' }),
+      metrics,
     });
     closers.push(() => node.stop());
     const transport = new Libp2pConsensusTransport(node.libp2p, {

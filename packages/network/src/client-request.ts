@@ -17,6 +17,7 @@ import {
 } from '@hotsync/core';
 import type { Connection, Stream } from '@libp2p/interface';
 import { sendAll } from './framing.js';
+import type { OutboundResult } from './network-metrics.js';
 import type { ResolvedNetworkOptions } from './options.js';
 import { StreamReader } from './stream-reader.js';
 
@@ -93,6 +94,8 @@ export async function sendRequest<M extends WireMethod>(
   );
   let silence: Timer | undefined;
   let reader: StreamReader | undefined;
+  let sent = 0;
+  let succeeded = false;
   try {
     stream = await connection.newStream(protocolId(options.chainId, method), {
       signal: local.signal,
@@ -101,6 +104,7 @@ export async function sendRequest<M extends WireMethod>(
     if (failure) throw failure;
     reader = new StreamReader(stream, { highWaterMark: options.readHighWaterMark });
     await sendAll(stream, [bytes], local.signal);
+    sent = bytes.length;
     await stream.close({ signal: local.signal }); // half-close: the request is complete
     const parser = new ResponseParser({ limits, maxOkChunks: maxItemsFor(request, limits) });
     for (;;) {
@@ -135,6 +139,7 @@ export async function sendRequest<M extends WireMethod>(
         throw failure;
       }
     }
+    succeeded = true;
     return {
       value: reply.value as WireResponseValues[M],
       bytesSent: bytes.length,
@@ -152,6 +157,11 @@ export async function sendRequest<M extends WireMethod>(
     firstByte?.cancel();
     silence?.cancel();
     signal?.removeEventListener('abort', onAbort);
+    const result: OutboundResult | undefined = succeeded ? 'ok' : failure?.kind;
+    // A bug of ours (rethrown as is) is not a request outcome.
+    if (result !== undefined) {
+      options.metrics.outbound(method, result, sent, reader?.bytesReceived ?? 0, clock.now() - started);
+    }
     reader?.dispose();
     // Done early (an error chunk) or failed: nothing more is wanted from this stream.
     if (stream && stream.status === 'open' && !stream.readableEnded) {

@@ -16,6 +16,7 @@ export { NetworkError, type NetworkErrorCode } from './errors.js';
 export { DEFAULT_WRITE_BYTES, okChunkHeader, packResponse, sendAll } from './framing.js';
 export { type BanCheck, hotsyncConnectionGater } from './gater.js';
 export { type InboundFault, inboundOutcome } from './inbound-faults.js';
+export { type InboundResult, NetworkMetrics, type OutboundResult } from './network-metrics.js';
 export {
   createHotsyncNode,
   DEFAULT_STREAM_WINDOW_BYTES,

@@ -4,6 +4,8 @@ import {
   type CodecLimits,
   DEFAULT_CODEC_LIMITS,
   type Logger,
+  type Metrics,
+  noopMetrics,
   type PeerManager,
   parseSyncConfig,
   type SyncConfig,
@@ -17,6 +19,7 @@ import {
 } from '@hotsync/core';
 import { NetworkError } from './errors.js';
 import { DEFAULT_WRITE_BYTES } from './framing.js';
+import { NetworkMetrics } from './network-metrics.js';
 import type { RateQuota } from './rate-limiter.js';
 
 /** Deadlines on the injected clock (DESIGN §8). */
@@ -64,6 +67,8 @@ export interface HotsyncNetworkOptions {
   readonly config?: SyncConfig | SyncConfigInput;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Requests and bytes by direction, protocol and result (default: recorded nowhere). */
+  readonly metrics?: Metrics;
   /** Wire limits, both as client and as server (default core's DEFAULT_WIRE_LIMITS). */
   readonly limits?: Partial<WireLimits>;
   readonly codecLimits?: CodecLimits;
@@ -101,6 +106,7 @@ export interface ResolvedNetworkOptions {
   readonly serve: boolean;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly metrics: NetworkMetrics;
 }
 
 function isParsed(config: SyncConfig | SyncConfigInput): config is SyncConfig {
@@ -172,5 +178,6 @@ export function resolveNetworkOptions(options: HotsyncNetworkOptions): ResolvedN
     serve: options.serve ?? true,
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
+    metrics: new NetworkMetrics(options.metrics ?? noopMetrics),
   };
 }

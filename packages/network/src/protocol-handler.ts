@@ -16,6 +16,7 @@ import type { Connection, Stream } from '@libp2p/interface';
 import { NetworkError } from './errors.js';
 import { packResponse, sendAll } from './framing.js';
 import { type InboundFault, inboundErrorCode, inboundOutcome } from './inbound-faults.js';
+import type { InboundResult } from './network-metrics.js';
 import type { ResolvedNetworkOptions } from './options.js';
 import type { InboundRateLimiter } from './rate-limiter.js';
 import { readExactly, StreamReader } from './stream-reader.js';
@@ -100,6 +101,9 @@ export async function handleInbound(
     highWaterMark: REQUEST_PREFIX_LENGTH + limits.maxRequestBytes,
   });
   let fault: InboundFault | undefined;
+  // What went into the metrics: the answer's code, else the fault or write failure.
+  let result: InboundResult | undefined;
+  let sent = 0;
   const refuse = (f: InboundFault, message: string): void => {
     if (fault) return;
     fault = f;
@@ -133,25 +137,31 @@ export async function handleInbound(
       refuse('timeout', `response not read within ${timeouts.inboundResponseMs} ms`);
       response.abort();
     }, timeouts.inboundResponseMs);
-    stats.bytesSent += await sendAll(
-      stream,
-      packResponse(answer.chunks, options.writeBytes),
-      response.signal,
-    );
+    result = answerResult(answer.chunks);
+    sent = await sendAll(stream, packResponse(answer.chunks, options.writeBytes), response.signal);
+    stats.bytesSent += sent;
     await stream.close({ signal: response.signal });
     stats.served[method]++;
   } catch (err) {
     // The requester reset, the connection dropped, or our deadline fired: the stream is gone.
     if (!fault) stats.writeFailures++;
+    result = fault ?? 'write-failed';
     if (stream.status === 'open') stream.abort(err instanceof Error ? err : new Error(String(err)));
   } finally {
     timer?.cancel();
+    options.metrics.inbound(method, fault ?? result ?? 'write-failed', sent, reader.bytesReceived);
     reader.dispose();
     ctx.streams.delete(stream);
     const left = (ctx.active.get(peer) ?? 1) - 1;
     if (left > 0) ctx.active.set(peer, left);
     else ctx.active.delete(peer);
   }
+}
+
+/** The code of the first non-ok chunk (an error chunk ends a response), else `ok`. */
+function answerResult(chunks: readonly ResponseChunk[]): InboundResult {
+  for (const chunk of chunks) if (chunk.code !== 'ok') return chunk.code;
+  return 'ok';
 }
 
 type ReadResult =

@@ -1,11 +1,8 @@
 import {
   type Clock,
-  type Counter,
   every,
-  type Gauge,
   InvalidArgumentError,
   type Logger,
-  type Metrics,
   noopMetrics,
   type PeerBan,
   type PeerId,
@@ -44,6 +41,12 @@ import {
   resolveTuning,
 } from './options.js';
 import { PeerBook, type PeerRecord } from './peer-book.js';
+import {
+  invalidDataReason,
+  makePeerMetrics,
+  type PeerMetricHandles,
+  type PeerMetricState,
+} from './peer-metrics.js';
 import { judgeFailure, levelForCheck, type PenaltyClass } from './penalties.js';
 import { planRotation, type RotationPeer, type RotationPlan } from './rotation.js';
 import { PeerScore, type ScoreStanding } from './scoring.js';
@@ -100,16 +103,6 @@ export interface NetworkHeightOptions {
 /** Ban reasons are cut to this many UTF-16 units: well within a store's 4 KiB text limit. */
 const MAX_REASON_CHARS = 512;
 
-interface MetricHandles {
-  readonly penalties: Counter;
-  readonly suspended: Counter;
-  readonly bans: Counter;
-  readonly connected: Gauge;
-  readonly active: Gauge;
-  readonly banned: Gauge;
-  readonly circuitOpen: Gauge;
-}
-
 /**
  * The peer manager (DESIGN §6), implementing core's `PeerManager` and more: a peer book,
  * decaying scores with four penalty levels, persisted bans, a circuit breaker, weighted
@@ -130,7 +123,7 @@ export class DefaultPeerManager implements PeerManager {
   /** The peers sync works with now, in order of joining. */
   private readonly active = new Set<PeerId>();
   private readonly listeners = new Set<(event: PeersEvent) => void>();
-  private readonly metrics: MetricHandles;
+  private readonly metrics: PeerMetricHandles;
   private rotationTimer: Timer | undefined;
   private overloaded = false;
   private lastPosition: NetworkPosition['kind'] | undefined;
@@ -144,7 +137,13 @@ export class DefaultPeerManager implements PeerManager {
     this.isOverloadedProbe = options.isOverloaded;
     this.book = new PeerBook(this.tuning);
     this.breaker = new CircuitBreaker(this.tuning.circuitBreaker);
-    this.metrics = makeMetrics(options.metrics ?? noopMetrics);
+    this.metrics = makePeerMetrics(options.metrics ?? noopMetrics, {
+      countByState: () => this.countByState(),
+      connectedScores: () => {
+        const now = this.clock.now();
+        return [...this.book.connected()].map((r) => r.score.total(now));
+      },
+    });
     this.banList = new BanList(options.store, this.logger, (failure) =>
       this.emit({ type: 'store-error', failure }),
     );
@@ -268,6 +267,7 @@ export class DefaultPeerManager implements PeerManager {
           record,
           levelForCheck(outcome.check),
           'misbehaviour',
+          invalidDataReason(outcome.check),
           `invalid-data:${outcome.check}${where}`,
           now,
         );
@@ -326,7 +326,8 @@ export class DefaultPeerManager implements PeerManager {
         if (failure === 'timeout') record.consecutiveTimeouts++;
         if (!judgement.mayBeOurs) {
           this.breakerSample(record.id, false, now);
-          this.penalize(record, judgement.level, judgement.penaltyClass, `request:${failure}`, now);
+          const reason = `request:${failure}`;
+          this.penalize(record, judgement.level, judgement.penaltyClass, reason, reason, now);
           return;
         }
         if (this.isOverloaded()) {
@@ -343,6 +344,7 @@ export class DefaultPeerManager implements PeerManager {
           record,
           judgement.level,
           judgement.penaltyClass,
+          `request:${failure}`,
           `request:${failure}`,
           now,
         );
@@ -381,11 +383,15 @@ export class DefaultPeerManager implements PeerManager {
     return state;
   }
 
-  /** Applies a penalty and its consequences; returns the points taken. */
+  /**
+   * Applies a penalty and its consequences; returns the points taken. `label` is the
+   * bounded form of `reason` the metrics count by (no heights, no custom check names).
+   */
   private penalize(
     record: PeerRecord,
     level: PenaltyLevel,
     penaltyClass: PenaltyClass,
+    label: string,
     reason: string,
     now: number,
   ): number {
@@ -398,15 +404,19 @@ export class DefaultPeerManager implements PeerManager {
         : undefined;
     const taken = record.score.penalize(now, level, penaltyClass, floor);
     if (taken <= 0 && level !== 'fatal') return 0;
-    this.metrics.penalties.inc(1, { level });
-    this.logger.debug({ peer: record.id, level, reason, score: record.score.total(now) }, 'peer penalized');
+    this.metrics.penalties.inc(1, { level, reason: label });
+    // `penalty`, not `level`: pino keeps the line's own level under that key.
+    this.logger.debug(
+      { peer: record.id, penalty: level, reason, score: record.score.total(now) },
+      'peer penalized',
+    );
     this.emit({ type: 'penalized', peer: record.id, level, reason });
     const standing = record.score.standing(now);
     switch (standing) {
       case 'ban': {
         const duration = level === 'fatal' ? this.tuning.bans.fatalDurationMs : this.tuning.bans.durationMs;
         const score = record.score.total(now).toFixed(1);
-        this.banPeer(record.id, `${reason} (${level}; score ${score})`, duration, now);
+        this.banPeer(record.id, label, `${reason} (${level}; score ${score})`, duration, now);
         break;
       }
       case 'disconnect':
@@ -450,7 +460,7 @@ export class DefaultPeerManager implements PeerManager {
         },
       );
     }
-    return this.banPeer(peer, reason, durationMs, this.clock.now());
+    return this.banPeer(peer, 'manual', reason, durationMs, this.clock.now());
   }
 
   /** Lifts a ban by hand and gives the peer a fresh score. Returns false when it was not banned. */
@@ -473,7 +483,7 @@ export class DefaultPeerManager implements PeerManager {
     return this.banList.list(this.clock.now());
   }
 
-  private banPeer(peer: PeerId, reason: string, durationMs: number, now: number): PeerBan {
+  private banPeer(peer: PeerId, label: string, reason: string, durationMs: number, now: number): PeerBan {
     // Stores bound the text they keep; a custom check name must not make a ban unstorable.
     const text = reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS - 3)}...` : reason;
     const { ban, changed } = this.banList.add({
@@ -483,7 +493,7 @@ export class DefaultPeerManager implements PeerManager {
       untilMs: now + durationMs,
     });
     if (!changed) return ban;
-    this.metrics.bans.inc();
+    this.metrics.bans.inc(1, { reason: label });
     this.logger.warn({ peer, reason, untilMs: ban.untilMs }, 'peer banned');
     if (this.active.delete(peer)) this.refill(now);
     this.updateGauges();
@@ -843,6 +853,37 @@ export class DefaultPeerManager implements PeerManager {
     this.metrics.active.set(this.active.size);
     this.metrics.banned.set(this.banList.list(this.clock.now()).length);
   }
+
+  /** Connected peers by standing (active ones apart), and bans in force: `hotsync_peers`. */
+  private countByState(): Record<PeerMetricState, number> {
+    const now = this.clock.now();
+    const counts: Record<PeerMetricState, number> = {
+      active: 0,
+      standby: 0,
+      resting: 0,
+      disconnecting: 0,
+      banned: this.banList.list(now).length,
+    };
+    for (const record of this.book.connected()) {
+      if (this.banList.isBanned(record.id, now)) continue; // counted as banned until it is gone
+      const standing = record.score.standing(now);
+      switch (standing) {
+        case 'usable':
+          counts[this.active.has(record.id) ? 'active' : 'standby']++;
+          break;
+        case 'resting':
+          counts.resting++;
+          break;
+        case 'disconnect':
+        case 'ban':
+          counts.disconnecting++;
+          break;
+        default:
+          assertNever(standing);
+      }
+    }
+    return counts;
+  }
 }
 
 /** Creates a peer manager: `{ config, clock, random, store?, logger?, metrics?, tuning? }`. */
@@ -854,29 +895,6 @@ export function createPeerManager(options: PeerManagerOptions): DefaultPeerManag
 function servableHeight(record: PeerRecord): number | undefined {
   if (record.provenHeight === undefined) return undefined;
   return record.status ? Math.min(record.provenHeight, record.status.height) : record.provenHeight;
-}
-
-function makeMetrics(metrics: Metrics): MetricHandles {
-  return {
-    penalties: metrics.counter({
-      name: 'hotsync_peer_penalties_total',
-      help: 'Penalties applied to peers, by level',
-      labelNames: ['level'],
-    }),
-    suspended: metrics.counter({
-      name: 'hotsync_peer_penalties_suspended_total',
-      help: 'Timeouts and disconnects not penalized because we were overloaded or the circuit breaker was open',
-      labelNames: ['cause'],
-    }),
-    bans: metrics.counter({ name: 'hotsync_peer_bans_total', help: 'Peers banned' }),
-    connected: metrics.gauge({ name: 'hotsync_peers_connected', help: 'Peers connected' }),
-    active: metrics.gauge({ name: 'hotsync_peers_active', help: 'Peers in the active sync set' }),
-    banned: metrics.gauge({ name: 'hotsync_peers_banned', help: 'Bans in force' }),
-    circuitOpen: metrics.gauge({
-      name: 'hotsync_peers_circuit_open',
-      help: '1 while most peers fail at once and liveness penalties are suspended',
-    }),
-  };
 }
 
 function checkPeerId(peer: PeerId): void {

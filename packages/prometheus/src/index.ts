@@ -3,5 +3,6 @@
  *
  * @packageDocumentation
  */
+export * from './metric-catalog.js';
 export * from './metrics-server.js';
 export * from './prometheus-metrics.js';

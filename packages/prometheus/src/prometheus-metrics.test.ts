@@ -42,6 +42,28 @@ describe('PrometheusMetrics', () => {
     expect(() => metrics.counter({ name: 'bad name', help: 'x' })).toThrow(/not a Prometheus metric name/);
   });
 
+  it("computes a gauge with `collect` when read, running every asker's collect", async () => {
+    const metrics = new PrometheusMetrics(new Registry());
+    let now = 1;
+    metrics.gauge({
+      name: 'hotsync_test_rate',
+      help: 'r',
+      labelNames: ['part'],
+      collect: (g) => g.set(now * 10, { part: 'a' }),
+    });
+    metrics.gauge({
+      name: 'hotsync_test_rate',
+      help: 'r',
+      labelNames: ['part'],
+      collect: (g) => g.set(now * 20, { part: 'b' }),
+    });
+    expect(await metrics.text()).toContain('hotsync_test_rate{part="a"} 10');
+    now = 2;
+    const text = await metrics.text();
+    expect(text).toContain('hotsync_test_rate{part="a"} 20');
+    expect(text).toContain('hotsync_test_rate{part="b"} 40');
+  });
+
   it('serves /metrics over HTTP on 127.0.0.1', async () => {
     const registry = new Registry();
     new PrometheusMetrics(registry).gauge({ name: 'hotsync_served', help: 's' }).set(7);

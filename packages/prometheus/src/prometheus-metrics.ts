@@ -1,6 +1,7 @@
 import {
   type Counter,
   type Gauge,
+  type GaugeSpec,
   type Histogram,
   type HistogramSpec,
   InvalidArgumentError,
@@ -27,6 +28,7 @@ function labelsOf(labels: MetricLabels | undefined): client.LabelValues<string> 
  */
 export class PrometheusMetrics implements Metrics {
   private readonly made = new Map<string, { kind: Kind; labelNames: string; metric: PromMetric }>();
+  private readonly collectors = new Map<string, Array<() => void>>();
 
   constructor(readonly registry: client.Registry = client.register) {}
 
@@ -39,13 +41,32 @@ export class PrometheusMetrics implements Metrics {
     return { inc: (value = 1, labels) => c.inc(labelsOf(labels), value) };
   }
 
-  gauge(spec: MetricSpec): Gauge {
-    const g = this.get('gauge', spec, () => new client.Gauge({ ...this.base(spec) })) as client.Gauge<string>;
-    return {
+  gauge(spec: GaugeSpec): Gauge {
+    const collectors = this.collectors;
+    const g = this.get(
+      'gauge',
+      spec,
+      () =>
+        new client.Gauge({
+          ...this.base(spec),
+          // Every component that asked for this gauge with a `collect` refreshes it before a read.
+          collect() {
+            for (const collect of collectors.get(spec.name) ?? []) collect();
+          },
+        }),
+    ) as client.Gauge<string>;
+    const gauge: Gauge = {
       set: (value, labels) => g.set(labelsOf(labels), value),
       inc: (value = 1, labels) => g.inc(labelsOf(labels), value),
       dec: (value = 1, labels) => g.dec(labelsOf(labels), value),
     };
+    if (spec.collect) {
+      const collect = spec.collect;
+      const list = collectors.get(spec.name) ?? [];
+      list.push(() => collect(gauge));
+      collectors.set(spec.name, list);
+    }
+    return gauge;
   }
 
   histogram(spec: HistogramSpec): Histogram {

@@ -13,6 +13,15 @@ export interface HistogramSpec extends MetricSpec {
   readonly buckets?: readonly number[];
 }
 
+export interface GaugeSpec extends MetricSpec {
+  /**
+   * Called just before the gauge is read (a scrape), to set values that change with time
+   * alone (a rate over a window, decaying scores). Implementations that are never read
+   * never call it.
+   */
+  readonly collect?: (gauge: Gauge) => void;
+}
+
 export interface Counter {
   inc(value?: number, labels?: MetricLabels): void;
 }
@@ -33,7 +42,7 @@ export interface Histogram {
  */
 export interface Metrics {
   counter(spec: MetricSpec): Counter;
-  gauge(spec: MetricSpec): Gauge;
+  gauge(spec: GaugeSpec): Gauge;
   histogram(spec: HistogramSpec): Histogram;
 }
 

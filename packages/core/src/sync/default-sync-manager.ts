@@ -38,6 +38,7 @@ import { prepareLocalState } from './local-state.js';
 import { PhaseMachine } from './phase-machine.js';
 import { SyncMetrics } from './sync-metrics.js';
 import { SyncSession } from './sync-session.js';
+import { timedVerifier } from './timed-verifier.js';
 
 export interface SyncManagerOptions {
   readonly config?: SyncConfigInput;
@@ -110,7 +111,9 @@ export class DefaultSyncManager implements SyncManager {
     this.backoff = options.backoff ?? { baseMs: 1_000, maxMs: 30_000 };
     this.syncMetrics = new SyncMetrics(
       this.config.monitoring.enabled ? (options.metrics ?? noopMetrics) : noopMetrics,
+      this.clock,
     );
+    const verifier = timedVerifier(options.verifier, this.syncMetrics, this.clock);
     this.tracker = new ProgressTracker({
       clock: this.clock,
       stallAfterMs: this.config.progress.stallTimeoutMs,
@@ -130,7 +133,7 @@ export class DefaultSyncManager implements SyncManager {
     this.discovery = new Discovery({
       network: options.network,
       peers: options.peers,
-      verifier: options.verifier,
+      verifier,
       store: options.store,
       chain: this.chain,
       logger: this.logger,
@@ -146,7 +149,7 @@ export class DefaultSyncManager implements SyncManager {
       store: options.store,
       network: options.network,
       peers: options.peers,
-      verifier: options.verifier,
+      verifier,
       stateMachine: options.stateMachine,
       clock: this.clock,
       random: options.random ?? systemRandom,

@@ -1,6 +1,14 @@
 import type { Counter, Gauge, Histogram, Metrics } from '../interfaces/metrics.js';
 import type { SyncPhaseName } from '../interfaces/sync-manager.js';
 import { SYNC_PHASE_NAMES } from '../interfaces/sync-manager.js';
+import { SlidingCounter } from '../progress/sliding-rate.js';
+import type { Clock } from '../time/clock.js';
+
+/** What a verification histogram sample timed. */
+export type VerificationKind = 'range' | 'commit_proof' | 'snapshot_chunk';
+
+/** Blocks/s is the rate over this much recent time (the progress tracker's window). */
+const RATE_WINDOW_MS = 10_000;
 
 /** The SyncManager's own metrics (Prometheus names), created once from the injected Metrics. */
 export class SyncMetrics {
@@ -13,8 +21,16 @@ export class SyncMetrics {
   private readonly checkpoints: Counter;
   private readonly transitions: Counter;
   private readonly failures: Counter;
+  private readonly blocksPerSecond: Gauge;
+  private readonly verifySeconds: Histogram;
+  private readonly rate: SlidingCounter;
+  private appliedTotal = 0;
 
-  constructor(metrics: Metrics) {
+  constructor(
+    metrics: Metrics,
+    private readonly clock: Clock,
+  ) {
+    this.rate = new SlidingCounter(RATE_WINDOW_MS, clock.now());
     this.currentHeight = metrics.gauge({
       name: 'hotsync_current_height',
       help: 'Height of the local verified tip',
@@ -55,6 +71,18 @@ export class SyncMetrics {
       help: 'Sync attempts that failed',
       labelNames: ['reason'],
     });
+    this.blocksPerSecond = metrics.gauge({
+      name: 'hotsync_blocks_per_second',
+      help: `Blocks applied per second over the last ${RATE_WINDOW_MS / 1000} s`,
+      // The rate falls with time alone once blocks stop coming: computed when read.
+      collect: (gauge) => gauge.set(this.currentRate()),
+    });
+    this.verifySeconds = metrics.histogram({
+      name: 'hotsync_verification_seconds',
+      help: 'Time to verify a range (structure, consensus rules, signatures), a commit proof or a snapshot chunk',
+      labelNames: ['kind', 'result'],
+      buckets: [0.0005, 0.002, 0.01, 0.05, 0.2, 1, 5],
+    });
   }
 
   phaseEntered(name: SyncPhaseName): void {
@@ -69,6 +97,13 @@ export class SyncMetrics {
   applied(blocks: number, ms: number): void {
     this.blocksApplied.inc(blocks);
     this.applySeconds.observe(ms / 1000);
+    this.appliedTotal += blocks;
+    this.rate.record(this.clock.now(), this.appliedTotal);
+    this.blocksPerSecond.set(this.currentRate());
+  }
+
+  verified(kind: VerificationKind, ok: boolean, ms: number): void {
+    this.verifySeconds.observe(ms / 1000, { kind, result: ok ? 'ok' : 'invalid' });
   }
 
   committed(height: number, bytes: number): void {
@@ -82,5 +117,11 @@ export class SyncMetrics {
 
   failed(reason: string): void {
     this.failures.inc(1, { reason });
+  }
+
+  private currentRate(): number {
+    const now = this.clock.now();
+    this.rate.record(now, this.appliedTotal);
+    return this.rate.rate(now - RATE_WINDOW_MS, now);
   }
 }
