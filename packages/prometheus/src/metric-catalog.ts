@@ -71,7 +71,7 @@ export const HOTSYNC_METRICS: readonly MetricEntry[] = [
     labels: ['kind', 'result'],
     from: 'core',
     meaning:
-      'Time to verify a range (structure, rules, signatures), a commit proof or a snapshot chunk; kind range|commit_proof|snapshot_chunk, result ok|invalid',
+      'Time to verify a range (structure, rules, signatures), a commit proof or a snapshot chunk; kind range, commit_proof or snapshot_chunk; result ok or invalid',
   },
   {
     name: 'hotsync_apply_seconds',
@@ -129,7 +129,8 @@ export const HOTSYNC_METRICS: readonly MetricEntry[] = [
     type: 'gauge',
     labels: ['stat'],
     from: 'peers',
-    meaning: 'Scores of the connected peers: stat min|median|max (NaN with no peer); computed when scraped',
+    meaning:
+      'Scores of the connected peers: stat min, median or max (NaN with no peer); computed when scraped',
   },
   {
     name: 'hotsync_peer_penalties_total',
@@ -137,7 +138,7 @@ export const HOTSYNC_METRICS: readonly MetricEntry[] = [
     labels: ['level', 'reason'],
     from: 'peers',
     meaning:
-      'Penalties, by level (fatal|high|mid|low) and reason (request:<failure kind>, invalid-data:<check>)',
+      'Penalties, by level (fatal, high, mid, low) and reason (request:<failure kind>, invalid-data:<check>)',
   },
   {
     name: 'hotsync_peer_penalties_suspended_total',
@@ -167,7 +168,7 @@ export const HOTSYNC_METRICS: readonly MetricEntry[] = [
     labels: ['direction', 'protocol', 'result'],
     from: 'network',
     meaning:
-      'Sync protocol requests: direction outbound|inbound, protocol the wire method, result ok or the failure (outbound: timeout, rate-limited, ...; inbound: the error answered or the fault)',
+      'Sync protocol requests: direction outbound or inbound, protocol the wire method, result ok or the failure (outbound: timeout, rate-limited, ...; inbound: the error answered or the fault)',
   },
   {
     name: 'hotsync_network_sent_bytes_total',
