@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { silentLogger } from '@hotsync/core';
 import { createProgressView } from '@hotsync/example-libp2p-validator';
+import { HOTSYNC_METRICS } from '@hotsync/prometheus';
 import { describe, expect, it } from 'vitest';
 import { runCustomStrategy } from './run.js';
 import { customStrategySummary } from './summary.js';
@@ -27,5 +28,9 @@ describe('custom strategy: a user-written "round-robin" registered by name and u
     });
     expect(Object.values(r.rangesPerPeer)).toEqual([5, 5, 5]);
     expect(r.metricsSample.some((l) => l.startsWith('hotsync_current_height 1500'))).toBe(true);
+    // /metrics declares every metric of the sync manager, peer manager and network (this
+    // example runs no consensus coordinator): the names of @hotsync/prometheus' table.
+    const expected = HOTSYNC_METRICS.filter((m) => m.from !== 'consensus-adapter').map((m) => m.name);
+    expect(expected.filter((name) => !r.metricNames.includes(name))).toEqual([]);
   }, 60_000);
 });

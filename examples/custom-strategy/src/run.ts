@@ -55,6 +55,8 @@ export interface CustomStrategyResult {
   readonly metricsPort: number | undefined;
   /** What `/metrics` answered (a few hotsync lines), when served. */
   readonly metricsSample: readonly string[];
+  /** The hotsync metric families `/metrics` declared (`# TYPE` lines), when served. */
+  readonly metricNames: readonly string[];
 }
 
 const STATE_DEPTH = 10;
@@ -115,7 +117,7 @@ export async function runCustomStrategy(
       logger: log.child({ component: 'peers' }),
     });
     closers.push(() => peers.stop());
-    const me = await createHotsyncNode({ chainId, store, peers, config });
+    const me = await createHotsyncNode({ chainId, store, peers, config, metrics });
     nodes.push(me);
     // Nodes stop before the store they serve from closes.
     closers.push(async () => {
@@ -185,8 +187,13 @@ export async function runCustomStrategy(
       rangesPerPeer[short] = (rangesPerPeer[short] ?? 0) + 1;
     }
     let metricsSample: string[] = [];
+    let metricNames: string[] = [];
     if (server) {
       const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+      metricNames = text
+        .split('\n')
+        .filter((l) => l.startsWith('# TYPE hotsync_'))
+        .map((l) => l.split(' ')[2]!);
       metricsSample = text
         .split('\n')
         .filter((l) => /^hotsync_(blocks_applied_total|current_height|target_height) /.test(l))
@@ -205,6 +212,7 @@ export async function runCustomStrategy(
       stateRootMatches,
       metricsPort: server?.port,
       metricsSample,
+      metricNames,
     };
   } finally {
     view.stop();
