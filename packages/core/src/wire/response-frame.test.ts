@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { bytesEqual, concatBytes } from '../encoding/bytes.js';
 import { DecodeError } from '../errors.js';
 import { wireLimits } from './limits.js';
@@ -80,6 +80,32 @@ describe('response framing', () => {
     const single = encodeResponse([{ code: 'ok', payload: Uint8Array.of(1, 2, 3) }]);
     const [chunk] = decodeResponse(single);
     expect(chunk?.code === 'ok' && chunk.payload.buffer).toBe(single.buffer);
+  });
+
+  it('copies a chunk that arrives in many pieces once, not once per piece', () => {
+    // Found by the wire fuzzer (test/src/reliability): joining every new piece to the bytes
+    // pending made a 16 MiB chunk in 4 KiB pieces copy ~32 GiB, seconds of CPU per response.
+    const payload = new Uint8Array(1 << 20).map((_, i) => i * 7);
+    const bytes = encodeResponse([
+      { code: 'ok', payload },
+      { code: 'ok', payload: Uint8Array.of(9) },
+    ]);
+    const set = vi.spyOn(Uint8Array.prototype, 'set');
+    let chunks: ResponseChunk[];
+    let copied = 0;
+    try {
+      const parser = new ResponseParser();
+      for (let at = 0; at < bytes.length; at += 1000) parser.push(bytes.subarray(at, at + 1000));
+      chunks = parser.end();
+      copied = set.mock.calls.reduce((n, [source]) => n + (source as ArrayLike<number>).length, 0);
+    } finally {
+      set.mockRestore();
+    }
+    expect(copied).toBeGreaterThan(0); // the pieces were joined (the spy sees copies)
+    expect(copied).toBeLessThanOrEqual(bytes.length);
+    expect(chunks).toHaveLength(2);
+    expect(chunks[0]!.code === 'ok' && bytesEqual(chunks[0]!.payload, payload)).toBe(true);
+    expect(chunks[1]).toEqual({ code: 'ok', payload: Uint8Array.of(9) });
   });
 
   it('refuses a cut inside a chunk and anything after an error chunk', () => {

@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter, concatBytes } from '../encoding/bytes.js';
+import { ByteReader, ByteWriter } from '../encoding/bytes.js';
 import { DecodeError, InvalidArgumentError } from '../errors.js';
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from './limits.js';
 
@@ -114,7 +114,10 @@ export interface ResponseParserOptions {
 export class ResponseParser {
   private readonly limits: WireLimits;
   private readonly maxOkChunks: number;
-  private pending: Uint8Array = new Uint8Array(0);
+  // Bytes received and not yet parsed, as the pieces they arrived in: joined once, when a
+  // chunk is complete, so a chunk that arrives in many pieces is copied once, not per piece.
+  private readonly parts: Uint8Array[] = [];
+  private pendingBytes = 0;
   private consumed = 0;
   private okChunks = 0;
   private ended = false;
@@ -141,7 +144,7 @@ export class ResponseParser {
   /** Feeds bytes; returns the chunks they completed. Throws DecodeError (ResponseLimitError for limits). */
   push(bytes: Uint8Array): ResponseChunk[] {
     if (bytes.length === 0) return [];
-    const start = this.consumed + this.pending.length;
+    const start = this.consumed + this.pendingBytes;
     if (this.ended) throw new DecodeError('decode.trailing-bytes', 'bytes after an error chunk', start);
     if (start + bytes.length > this.limits.maxResponseBytes) {
       throw new ResponseLimitError(
@@ -150,14 +153,15 @@ export class ResponseParser {
         this.limits.maxResponseBytes,
       );
     }
-    this.pending = this.pending.length === 0 ? bytes : concatBytes(this.pending, bytes);
+    this.parts.push(bytes);
+    this.pendingBytes += bytes.length;
     const completed: ResponseChunk[] = [];
     for (;;) {
       const chunk = this.next();
       if (!chunk) break;
       completed.push(chunk);
       this.chunks.push(chunk);
-      if (this.ended && this.pending.length > 0) {
+      if (this.ended && this.pendingBytes > 0) {
         throw new DecodeError('decode.trailing-bytes', 'bytes after an error chunk', this.consumed);
       }
     }
@@ -166,10 +170,10 @@ export class ResponseParser {
 
   /** The stream closed: every chunk must be complete. Returns all chunks. */
   end(): ResponseChunk[] {
-    if (this.pending.length > 0) {
+    if (this.pendingBytes > 0) {
       throw new DecodeError(
         'decode.truncated',
-        `response ends inside a chunk (${this.pending.length} bytes pending)`,
+        `response ends inside a chunk (${this.pendingBytes} bytes pending)`,
         this.consumed,
       );
     }
@@ -177,9 +181,9 @@ export class ResponseParser {
   }
 
   private next(): ResponseChunk | undefined {
-    if (this.pending.length < CHUNK_HEADER_LENGTH) return undefined;
+    if (this.pendingBytes < CHUNK_HEADER_LENGTH) return undefined;
     const at = this.consumed;
-    const header = new ByteReader(this.pending.subarray(0, CHUNK_HEADER_LENGTH));
+    const header = new ByteReader(this.peek(CHUNK_HEADER_LENGTH));
     const codeByte = header.u8('result code');
     const length = header.u32('chunk length');
     const code = RESULT_CODES[codeByte];
@@ -206,9 +210,8 @@ export class ResponseParser {
         at,
       );
     }
-    if (this.pending.length < CHUNK_HEADER_LENGTH + length) return undefined;
-    const payload = this.pending.subarray(CHUNK_HEADER_LENGTH, CHUNK_HEADER_LENGTH + length);
-    this.pending = this.pending.subarray(CHUNK_HEADER_LENGTH + length);
+    if (this.pendingBytes < CHUNK_HEADER_LENGTH + length) return undefined;
+    const payload = this.take(CHUNK_HEADER_LENGTH + length).subarray(CHUNK_HEADER_LENGTH);
     this.consumed += CHUNK_HEADER_LENGTH + length;
     if (code === 'ok') {
       this.okChunks++;
@@ -216,6 +219,45 @@ export class ResponseParser {
     }
     this.ended = true;
     return readErrorChunk(code, payload, at + CHUNK_HEADER_LENGTH);
+  }
+
+  /** The first `n` pending bytes (n ≤ pendingBytes): a view when one piece holds them. */
+  private peek(n: number): Uint8Array {
+    const first = this.parts[0]!;
+    if (first.length >= n) return first.subarray(0, n);
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (const part of this.parts) {
+      const use = Math.min(part.length, n - at);
+      out.set(part.subarray(0, use), at);
+      at += use;
+      if (at === n) break;
+    }
+    return out;
+  }
+
+  /** Removes and returns the first `n` pending bytes (n ≤ pendingBytes): a view, or one copy across pieces. */
+  private take(n: number): Uint8Array {
+    this.pendingBytes -= n;
+    const first = this.parts[0]!;
+    if (first.length >= n) {
+      if (first.length === n) this.parts.shift();
+      else this.parts[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = new Uint8Array(n);
+    let at = 0;
+    let used = 0; // whole pieces consumed: removed at once, so many small pieces cost linear time
+    while (at < n) {
+      const part = this.parts[used]!;
+      const use = Math.min(part.length, n - at);
+      out.set(use === part.length ? part : part.subarray(0, use), at);
+      at += use;
+      if (use === part.length) used++;
+      else this.parts[used] = part.subarray(use);
+    }
+    this.parts.splice(0, used);
+    return out;
   }
 }
 
