@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { createProgressView, prettyLines } from '@hotsync/example-libp2p-validator';
+import { HOTSYNC_METRICS } from '@hotsync/prometheus';
 import { describe, expect, it } from 'vitest';
 import { runLocalNetworkDemo } from './demo.js';
 import { summaryLines } from './summary.js';
@@ -54,6 +55,25 @@ describe('pnpm demo, shortened: 4 validator processes, a late joiner syncs and v
     }
     expect(Object.values(result.exitCodes)).toEqual([0, 0, 0, 0]);
     expect(Object.values(result.metricsPorts).every((p) => typeof p === 'number' && p > 0)).toBe(true);
+    // v3's /metrics declares every hotsync metric, and says what it went through.
+    const scraped = result.lateMetrics ?? '';
+    const declared = new Set(
+      scraped.split('\n').flatMap((l) => (l.startsWith('# TYPE ') ? [l.split(' ')[2]] : [])),
+    );
+    expect(HOTSYNC_METRICS.map((m) => m.name).filter((name) => !declared.has(name))).toEqual([]);
+    const sample = (series: string) =>
+      Number(
+        scraped
+          .split('\n')
+          .find((l) => l.startsWith(`${series} `))
+          ?.split(' ')[1] ?? Number.NaN,
+      );
+    expect(sample('hotsync_coordinator_mode_changes_total{to="syncing"}')).toBeGreaterThanOrEqual(1);
+    expect(sample('hotsync_coordinator_mode_changes_total{to="participating"}')).toBeGreaterThanOrEqual(1);
+    expect(sample('hotsync_blocks_applied_total')).toBeGreaterThanOrEqual(result.sync.blocks);
+    expect(
+      sample('hotsync_network_requests_total{direction="outbound",protocol="blocks_by_range",result="ok"}'),
+    ).toBeGreaterThan(0);
     // The plain progress view printed lines, no escape codes (what CI shows).
     expect(lines.some((l) => /^v3 (downloading-blocks|catching-up|synced) \|/.test(l))).toBe(true);
     expect(lines.join('\n')).not.toContain('\u001b[');

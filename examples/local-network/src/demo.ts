@@ -67,6 +67,8 @@ export interface LocalNetworkDemoResult {
   readonly final: Readonly<Record<string, ValidatorStatus>>;
   readonly exitCodes: Readonly<Record<string, number | null>>;
   readonly metricsPorts: Readonly<Record<string, number | undefined>>;
+  /** What the late validator's `/metrics` answered after it voted again (when served). */
+  readonly lateMetrics: string | undefined;
   readonly seconds: number;
 }
 
@@ -295,6 +297,14 @@ async function play(
     if (l.process.status) final[l.process.name] = l.process.status;
     metricsPorts[l.process.name] = l.metricsPort;
   }
+  // What Prometheus would scrape from the validator that paused, synced and resumed.
+  const latePort = cluster.get(LATE).metricsPort;
+  const lateMetrics =
+    latePort === undefined
+      ? undefined
+      : await (
+          await fetch(`http://127.0.0.1:${latePort}/metrics`, { signal: AbortSignal.timeout(5_000) })
+        ).text();
   return {
     heightAtJoin: atJoin.committedHeight,
     liveBlocksBeforeJoin: live,
@@ -308,5 +318,6 @@ async function play(
     votes,
     final,
     metricsPorts,
+    lateMetrics,
   };
 }
