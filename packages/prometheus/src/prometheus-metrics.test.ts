@@ -1,4 +1,4 @@
-import { Registry } from 'prom-client';
+import { Registry, register } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MetricsServer, serveMetrics } from './metrics-server.js';
 import { PrometheusMetrics } from './prometheus-metrics.js';
@@ -62,6 +62,17 @@ describe('PrometheusMetrics', () => {
     const text = await metrics.text();
     expect(text).toContain('hotsync_test_rate{part="a"} 20');
     expect(text).toContain('hotsync_test_rate{part="b"} 40');
+  });
+
+  it("without a registry, writes into prom-client's default one", async () => {
+    const metrics = new PrometheusMetrics();
+    expect(metrics.registry).toBe(register);
+    metrics.gauge({ name: 'hotsync_test_default_registry', help: 'd' }).set(3);
+    try {
+      expect(await register.metrics()).toContain('hotsync_test_default_registry 3');
+    } finally {
+      register.removeSingleMetric('hotsync_test_default_registry');
+    }
   });
 
   it('serves /metrics over HTTP on 127.0.0.1', async () => {
