@@ -7,6 +7,7 @@ import {
   encodeQc,
   type Hash,
   headerHash,
+  type PeerId,
   type QuorumCertificate,
   type SafetyEvidence,
 } from '@hotsync/core';
@@ -22,11 +23,22 @@ interface SeenQc {
   readonly blockHash: Hash;
   /** The QC's encoding: a private copy, so no peer buffer is kept alive. */
   readonly bytes: Uint8Array;
+  /** Who delivered it (named in the evidence). */
+  readonly peer: PeerId | undefined;
 }
 
 interface SeenCommit {
   readonly blockHash: Hash;
   readonly bytes: Uint8Array;
+  readonly peer: PeerId | undefined;
+}
+
+/** The evidence's peers: who delivered the remembered statement, and the new one. */
+function peersOf(first: PeerId | undefined, second: PeerId | undefined) {
+  return {
+    ...(first !== undefined && { firstPeer: first }),
+    ...(second !== undefined && { secondPeer: second }),
+  };
 }
 
 /**
@@ -46,34 +58,42 @@ export class SafetyMonitor {
     this.commitWindow = options.commitWindow ?? 8192;
   }
 
-  /** Evidence when a remembered QC of the same (epoch, view) certified another block. Does not record. */
-  checkQc(qc: QuorumCertificate): SafetyEvidence | undefined {
+  /**
+   * Evidence when a remembered QC of the same (epoch, view) certified another block. Does
+   * not record. `peer`: who delivered `qc`.
+   */
+  checkQc(qc: QuorumCertificate, peer?: PeerId): SafetyEvidence | undefined {
     const seen = this.qcs.get(qcKey(qc));
     if (!seen || bytesEqual(seen.blockHash, qc.vote.blockHash)) return undefined;
-    return { kind: 'conflicting-qc', first: decodeQc(seen.bytes), second: qc };
+    return { kind: 'conflicting-qc', first: decodeQc(seen.bytes), second: qc, ...peersOf(seen.peer, peer) };
   }
 
   /** Records a verified QC; returns evidence instead when it conflicts with a remembered one. */
-  observeQc(qc: QuorumCertificate): SafetyEvidence | undefined {
-    const evidence = this.checkQc(qc);
+  observeQc(qc: QuorumCertificate, peer?: PeerId): SafetyEvidence | undefined {
+    const evidence = this.checkQc(qc, peer);
     if (evidence) return evidence;
     const key = qcKey(qc);
     if (this.qcs.has(key)) return undefined;
     evict(this.qcs, this.qcWindow);
-    this.qcs.set(key, { blockHash: qc.vote.blockHash.slice(), bytes: encodeQc(qc).slice() });
+    this.qcs.set(key, { blockHash: qc.vote.blockHash.slice(), bytes: encodeQc(qc).slice(), peer });
     return undefined;
   }
 
-  /** Evidence when a different block was committed at the proof's height. Does not record. */
-  checkCommit(proof: CommitProof): SafetyEvidence | undefined {
+  /** Evidence when a different block was committed at the proof's height. Does not record. `peer`: who delivered `proof`. */
+  checkCommit(proof: CommitProof, peer?: PeerId): SafetyEvidence | undefined {
     const seen = this.commits.get(proof.header.height);
     if (!seen || bytesEqual(seen.blockHash, headerHash(proof.header))) return undefined;
-    return { kind: 'conflicting-commit', first: decodeCommitProof(seen.bytes), second: proof };
+    return {
+      kind: 'conflicting-commit',
+      first: decodeCommitProof(seen.bytes),
+      second: proof,
+      ...peersOf(seen.peer, peer),
+    };
   }
 
   /** Records a verified commit proof; returns evidence instead when it conflicts. */
-  observeCommit(proof: CommitProof): SafetyEvidence | undefined {
-    const evidence = this.checkCommit(proof);
+  observeCommit(proof: CommitProof, peer?: PeerId): SafetyEvidence | undefined {
+    const evidence = this.checkCommit(proof, peer);
     if (evidence) return evidence;
     const height = proof.header.height;
     if (this.commits.has(height)) return undefined;
@@ -81,6 +101,7 @@ export class SafetyMonitor {
     this.commits.set(height, {
       blockHash: headerHash(proof.header),
       bytes: encodeCommitProof(proof).slice(),
+      peer,
     });
     return undefined;
   }

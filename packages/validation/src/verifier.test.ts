@@ -198,6 +198,8 @@ describe('safety violations', () => {
     if (evidence?.kind !== 'conflicting-commit') return;
     expect(evidence.first).toEqual(canonical);
     expect(evidence.second).toBe(forkProof);
+    // Each proof names the peer it came from.
+    expect(evidence).toMatchObject({ firstPeer: 'a', secondPeer: 'b' });
     expect(v.committedHash(27)).toEqual(view.hash(27));
   });
 
@@ -207,7 +209,8 @@ describe('safety violations', () => {
     const forkProof = doubleCertFor(view, fork.block, certifiedHash(fork), fork.qc);
     expect(v.checkCommitConflict(forkProof)).toMatchObject({
       ok: false,
-      failure: { check: 'safety.conflicting-commit' },
+      // The first proof is the range's, named by the peer that delivered it.
+      failure: { check: 'safety.conflicting-commit', evidence: { firstPeer: 'honest' } },
     });
   });
 
@@ -234,6 +237,8 @@ describe('safety violations', () => {
       throw new Error('expected QC evidence');
     expect(result.failure.evidence.first).toEqual(view.qcOf(12));
     expect(result.failure.evidence.second).toBe(sibling.qc);
+    expect(result.failure.evidence.secondPeer).toBe('equivocator');
+    expect(result.failure.evidence.firstPeer).toBeDefined(); // the peer whose range carried block 12
   });
 });
 

@@ -195,11 +195,11 @@ export class Verifier<B = Block> implements BlockVerifier<B> {
 
     // Safety: every verified QC and the commit against what this verifier saw before.
     for (const t of tasks) {
-      const evidence = this.monitor.observeQc(t.qc);
+      const evidence = this.monitor.observeQc(t.qc, t.peer);
       if (evidence) return this.violation(evidence, t.height, t.peer);
     }
     if (proof) {
-      const evidence = this.monitor.observeCommit(proof.proof);
+      const evidence = this.monitor.observeCommit(proof.proof, proof.peer);
       if (evidence) return this.violation(evidence, proof.proof.header.height, proof.peer);
     }
     for (const set of learnedSets) this.rememberSet(set);
@@ -276,10 +276,10 @@ export class Verifier<B = Block> implements BlockVerifier<B> {
     const signatures = await verifyQcs(shape.value.tasks, this.chainId, this.runner);
     if (!signatures.ok) return signatures;
     for (const t of shape.value.tasks) {
-      const evidence = this.monitor.observeQc(t.qc);
+      const evidence = this.monitor.observeQc(t.qc, peer);
       if (evidence) return this.violation(evidence, t.height, peer);
     }
-    const evidence = this.monitor.observeCommit(proof);
+    const evidence = this.monitor.observeCommit(proof, peer);
     if (evidence) return this.violation(evidence, proof.header.height, peer);
     return ok(proof.header);
   }
@@ -290,7 +290,7 @@ export class Verifier<B = Block> implements BlockVerifier<B> {
    * committed at its height.
    */
   checkCommitConflict(proof: CommitProof, peer?: PeerId): Verification<void> {
-    const evidence = this.monitor.checkCommit(proof);
+    const evidence = this.monitor.checkCommit(proof, peer);
     return evidence ? this.violation(evidence, proof.header.height, peer) : ok(undefined);
   }
 

@@ -44,10 +44,14 @@ export type VerificationCheck =
   | 'safety.conflicting-qc'
   | 'safety.conflicting-commit';
 
-/** Two certified statements that cannot both hold: kept as evidence of a safety violation. */
-export type SafetyEvidence =
+/**
+ * Two certified statements that cannot both hold: kept as evidence of a safety violation,
+ * with the peer each came from when known (absent for our own stored proof).
+ */
+export type SafetyEvidence = (
   | { readonly kind: 'conflicting-qc'; readonly first: QuorumCertificate; readonly second: QuorumCertificate }
-  | { readonly kind: 'conflicting-commit'; readonly first: CommitProof; readonly second: CommitProof };
+  | { readonly kind: 'conflicting-commit'; readonly first: CommitProof; readonly second: CommitProof }
+) & { readonly firstPeer?: PeerId; readonly secondPeer?: PeerId };
 
 export interface VerificationFailure {
   readonly check: VerificationCheck;

@@ -57,11 +57,13 @@ export async function checkCommittedConflict(
   // Not stored yet and no longer remembered by the verifier: no proof of ours to hold against theirs.
   if (!ours) return { kind: 'peer-fault' };
   // Their proof is genuine; ours is stored (verified when it was written): together, evidence.
-  throwOnViolation(ctx.verifier.checkCommitConflict(ours, peer));
+  // Ours was delivered by nobody here (it is our own), so no peer is passed with it.
+  throwOnViolation(ctx.verifier.checkCommitConflict(ours));
   throw new SafetyViolationError(`two commit proofs for different blocks at height ${height}`, {
     kind: 'conflicting-commit',
     first: ours,
     second: theirs,
+    secondPeer: peer,
   });
 }
 

@@ -1,0 +1,104 @@
+import {
+  bytesEqual,
+  createSyncManager,
+  hashOfEncodedBlock,
+  parseSyncConfig,
+  SeededRandom,
+  type SyncManagerEvents,
+  type SyncOutcome,
+  systemClock,
+} from '@hotsync/core';
+import { createPeerManager } from '@hotsync/peers';
+import { SimChain } from '@hotsync/simnet';
+import { parallelStrategy } from '@hotsync/strategies';
+import { createVerifier } from '@hotsync/validation';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { conflictingChain } from '../fixtures/conflicting-chain.js';
+import { behaveAs, genesisStore, Libp2pNodes, untilConnected } from '../fixtures/libp2p-nodes.js';
+import { evidenceCommits, failedOutcome, foreignBlocks, logWrites } from './safety-halt-scenario.js';
+
+/*
+ * The safety halt over real libp2p (TCP, noise, yamux on 127.0.0.1): an honest node and a
+ * node serving a chain that a Byzantine quorum also signed (forked at FORK) are both
+ * proven at discovery; their commit proofs conflict, and the syncing node stops with both
+ * proofs, naming both peers by their libp2p ids, having stored nothing.
+ */
+const BLOCKS = 300;
+const FORK = 120;
+
+let chain: SimChain;
+beforeAll(async () => {
+  chain = await SimChain.generate({ seed: 62, blocks: BLOCKS, epochLength: 0, transactionsPerBlock: 2 });
+}, 60_000);
+
+const nodes = new Libp2pNodes();
+afterEach(() => nodes.stopAll());
+
+describe('safety halt over libp2p', () => {
+  it('two connected peers prove different blocks at their tip: the sync stops with both proofs and both peer ids', async () => {
+    const chainId = chain.chainId;
+    const config = { strategy: { default: 'parallel' as const } };
+    const honest = await nodes.start({ chainId, store: chain.store, config });
+    const fork = await nodes.start({ chainId, store: chain.store, config, seed: 100 });
+    await behaveAs(fork, chain, [conflictingChain({ fromHeight: FORK, viewShift: 1_000_000 })], 7);
+
+    const store = await genesisStore(chain);
+    const writes = logWrites(store);
+    const peers = createPeerManager({
+      config: parseSyncConfig(config),
+      clock: systemClock,
+      random: new SeededRandom(1),
+      store,
+    });
+    const me = await nodes.start({ chainId, store, peers, config });
+    await me.dial(honest.multiaddrs()[0]!);
+    await me.dial(fork.multiaddrs()[0]!);
+    await untilConnected(me, [honest.peerId, fork.peerId]);
+
+    const verifier = createVerifier({ chainId, clock: systemClock, workers: 0 });
+    const manager = createSyncManager({
+      config,
+      anchor: chain.generated.anchor,
+      store,
+      stateMachine: chain.createStateMachine(),
+      verifier,
+      peers,
+      network: me.sync,
+      strategies: [parallelStrategy()],
+      clock: systemClock,
+      random: new SeededRandom(2),
+    });
+    const failed: SyncManagerEvents['failed'][] = [];
+    manager.on('failed', (e) => failed.push(e));
+    peers.start();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const outcome = await Promise.race([
+        manager.start(),
+        new Promise<SyncOutcome>((resolve) => {
+          timer = setTimeout(() => resolve({ kind: 'stopped', height: -1 }), 30_000);
+        }),
+      ]);
+      const result = failedOutcome(outcome);
+      expect(result.attempts).toBe(1);
+      const evidence = result.evidence!;
+      const { heights, hashes } = evidenceCommits(evidence);
+      expect(heights).toEqual([BLOCKS, BLOCKS]);
+      const honestHash = hashOfEncodedBlock(chain.store.blockBytes(BLOCKS)!);
+      expect(hashes.filter((h) => bytesEqual(h, honestHash))).toHaveLength(1);
+      expect([evidence.firstPeer, evidence.secondPeer].sort()).toEqual([honest.peerId, fork.peerId].sort());
+      // The honest peer's proof is the one committing the honest block.
+      const honestFirst = bytesEqual(hashes[0]!, honestHash);
+      expect(honestFirst ? evidence.firstPeer : evidence.secondPeer).toBe(honest.peerId);
+      expect(failed.map((e) => e.evidence)).toEqual([evidence]);
+      // Nothing applied: no batch written, the store at genesis, nothing foreign.
+      expect(writes.batches).toBe(0);
+      expect(store.tip()?.height).toBe(0);
+      expect(foreignBlocks(store, chain)).toEqual([]);
+    } finally {
+      clearTimeout(timer);
+      await manager.stop();
+      await verifier.close();
+    }
+  }, 60_000);
+});
