@@ -10,6 +10,7 @@ import {
   encodeResponse,
   interpretReply,
   maxItemsFor,
+  protocolId,
   REQUEST_PREFIX_LENGTH,
   ResponseParser,
   serveRequest,
@@ -81,7 +82,7 @@ beforeAll(async () => {
   inbound = await InboundHarness.start({ chainId: corpus.chainId, store: corpus.store });
   memoryBefore = settledMemory();
   console.log(
-    `wire fuzz: seed ${SEED} (replay: HOTSYNC_FUZZ_SEED=${SEED} npx vitest run test/src/reliability/wire-fuzz.test.ts), ${RUNS} inputs per protocol and target, ${WIRE_METHODS.length} protocols`,
+    `wire fuzz: seed ${SEED} (replay: HOTSYNC_FUZZ_SEED=${SEED} npx vitest run test/src/reliability/wire-fuzz.test.ts), ${RUNS} inputs per protocol and target, ${WIRE_METHODS.length} protocols: ${WIRE_METHODS.map((m) => protocolId(corpus.chainId, m)).join(' ')}`,
   );
 }, 60_000);
 
