@@ -132,130 +132,136 @@ describe('crash torture: a libp2p sync into LMDB, SIGKILLed at random moments', 
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  it(`always completes, equals the source, reopens every time, re-downloads at most one window (${COUNTS.kills} kills)`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hotsync-crash-torture-'));
-    dirs.push(dir);
-    const chainId = chain.chainId;
-    const servers = [
-      await nodes.start({ chainId, store: chain.store, config: CONFIG, seed: 1 }),
-      await nodes.start({ chainId, store: chain.store, config: CONFIG, seed: 2 }),
-    ];
-    const setup: CrashTortureSetup = {
-      chainIdHex: toHex(chainId),
-      anchorHex: toHex(encodeTrustAnchor(chain.generated.anchor)),
-      anchorBlockHex: toHex(chain.genesisBlock.bytes),
-      stateDepth: STATE_DEPTH,
-      config: CONFIG,
-      peers: servers.map((s) => s.multiaddrs()[0]!.toString()),
-      peerIds: servers.map((s) => s.peerId),
-    };
-    const setupPath = join(dir, 'setup.json');
-    writeFileSync(setupPath, JSON.stringify(setup));
+  it(
+    `always completes, equals the source, reopens every time, re-downloads at most one window (${COUNTS.kills} kills)`,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'hotsync-crash-torture-'));
+      dirs.push(dir);
+      const chainId = chain.chainId;
+      const servers = [
+        await nodes.start({ chainId, store: chain.store, config: CONFIG, seed: 1 }),
+        await nodes.start({ chainId, store: chain.store, config: CONFIG, seed: 2 }),
+      ];
+      const setup: CrashTortureSetup = {
+        chainIdHex: toHex(chainId),
+        anchorHex: toHex(encodeTrustAnchor(chain.generated.anchor)),
+        anchorBlockHex: toHex(chain.genesisBlock.bytes),
+        stateDepth: STATE_DEPTH,
+        config: CONFIG,
+        peers: servers.map((s) => s.multiaddrs()[0]!.toString()),
+        peerIds: servers.map((s) => s.peerId),
+      };
+      const setupPath = join(dir, 'setup.json');
+      writeFileSync(setupPath, JSON.stringify(setup));
 
-    // Kill points: one random height in each of `kills` equal slices of the first 85 % of
-    // the chain (so every kill lands before the sync can end), each with a random delay.
-    const random = new SeededRandom(SEED);
-    const span = Math.floor(CHAIN.blocks * 0.85);
-    const kills = Array.from({ length: COUNTS.kills }, (_, i) => ({
-      atHeight: 1 + Math.floor(((i + random.float()) * span) / COUNTS.kills),
-      delayMs: random.int(0, 40),
-    }));
-    console.log(
-      `crash torture: seed ${SEED} (HOTSYNC_CRASH_SEED=${SEED} replays the kill points), ${COUNTS.kills} kills, ${CHAIN.blocks} blocks`,
-    );
-
-    const runs: Incarnation[] = [];
-    for (const kill of kills) runs.push(await runIncarnation(join(dir, 'node'), setupPath, kill));
-    runs.push(await runIncarnation(join(dir, 'node'), setupPath));
-
-    // Every incarnation opened the store; every kill but the last run landed mid-sync.
-    for (const [i, run] of runs.entries()) {
-      expect(run.opened, `incarnation ${i} opened its store`).toBeDefined();
-      if (i < kills.length) {
-        expect(run.killed, `incarnation ${i} was killed (not finished first)`).toBe(true);
-        expect(run.done).toBeUndefined();
-      }
-    }
-    const last = runs.at(-1)!;
-    expect(last.killed).toBe(false);
-
-    // Per crash: what the store held on reopening, and what the next incarnation downloaded again.
-    const rows: {
-      kill: number;
-      atHeight: number;
-      committedAtKill: number;
-      reopenedAt: number;
-      storedAgain: number;
-      lostInFlight: number;
-    }[] = [];
-    for (let i = 0; i < kills.length; i++) {
-      const killed = runs[i]!;
-      const next = runs[i + 1]!;
-      const reopenedAt = next.opened!.tip;
-      // Durable: everything reported committed before the kill is there after it.
-      expect(reopenedAt).toBeGreaterThanOrEqual(killed.committed);
-      // Blocks the store already held, downloaded again.
-      const storedAgain = next.received.filter((h) => h > 0 && h <= reopenedAt).length;
-      // Blocks received before the kill but not stored, downloaded again after it.
-      const before = new Set(killed.received.filter((h) => h > reopenedAt));
-      const lostInFlight = new Set(next.received.filter((h) => before.has(h))).size;
-      rows.push({
-        kill: i + 1,
-        atHeight: kills[i]!.atHeight,
-        committedAtKill: killed.committed,
-        reopenedAt,
-        storedAgain,
-        lostInFlight,
-      });
-    }
-    const window = runs.find((r) => r.window)?.window;
-    expect(window, 'the parallel strategy reported its look-ahead window').toBeDefined();
-    console.table(rows);
-    const maxStoredAgain = Math.max(...rows.map((r) => r.storedAgain));
-    const maxLost = Math.max(...rows.map((r) => r.lostInFlight));
-    console.log(
-      `crash torture: ${kills.length} kills run, ${runs.length} incarnations; look-ahead window ${window!.blocks} blocks (${window!.ranges} ranges); ` +
-        `re-downloaded blocks the store held: max ${maxStoredAgain}; received before a kill and downloaded again: max ${maxLost}`,
-    );
-    for (const [i, row] of rows.entries()) {
-      // The state commits before the block batch: it may be ahead of the store by one batch, never more.
-      expect(runs[i + 1]!.opened!.state - row.reopenedAt, `kill ${row.kill}`).toBeLessThanOrEqual(
-        window!.blocks,
+      // Kill points: one random height in each of `kills` equal slices of the first 85 % of
+      // the chain (so every kill lands before the sync can end), each with a random delay.
+      const random = new SeededRandom(SEED);
+      const span = Math.floor(CHAIN.blocks * 0.85);
+      const kills = Array.from({ length: COUNTS.kills }, (_, i) => ({
+        atHeight: 1 + Math.floor(((i + random.float()) * span) / COUNTS.kills),
+        delayMs: random.int(0, 40),
+      }));
+      console.log(
+        `crash torture: seed ${SEED} (HOTSYNC_CRASH_SEED=${SEED} replays the kill points), ${COUNTS.kills} kills, ${CHAIN.blocks} blocks`,
       );
-      expect(row.storedAgain, `kill ${row.kill}`).toBeLessThanOrEqual(window!.blocks);
-      expect(row.lostInFlight, `kill ${row.kill}`).toBeLessThanOrEqual(window!.blocks);
-    }
 
-    // The end: synced to the source's tip, same hash, same state root.
-    expect(last.done).toMatchObject({
-      kind: 'synced',
-      height: chain.tip.height,
-      stateHeight: chain.tip.height,
-    });
-    expect(last.done!.hashHex).toBe(toHex(chain.tip.hash));
-    expect(last.done!.rootHex).toBe(toHex(chain.tip.stateRoot));
+      const runs: Incarnation[] = [];
+      for (const kill of kills) runs.push(await runIncarnation(join(dir, 'node'), setupPath, kill));
+      runs.push(await runIncarnation(join(dir, 'node'), setupPath));
 
-    // And what is on disk: every block equals the source's, the state root is the tip's.
-    const store = await openLmdbChainStore({ path: join(dir, 'node', 'chain') });
-    try {
-      expect(store.tip()!.height).toBe(chain.tip.height);
-      let differing = 0;
-      let count = 0;
-      for (const block of store.iterateBlocks(0, chain.tip.height)) {
-        count++;
-        if (!bytesEqual(block.bytes, chain.blockBytes(block.height)!)) differing++;
+      // Every incarnation opened the store; every kill but the last run landed mid-sync.
+      for (const [i, run] of runs.entries()) {
+        expect(run.opened, `incarnation ${i} opened its store`).toBeDefined();
+        if (i < kills.length) {
+          expect(run.killed, `incarnation ${i} was killed (not finished first)`).toBe(true);
+          expect(run.done).toBeUndefined();
+        }
       }
-      expect(count).toBe(chain.tip.height + 1);
-      expect(differing).toBe(0);
-    } finally {
-      await store.close();
-    }
-    const state = await openLmdbStateMachine({ path: join(dir, 'node', 'state'), depth: STATE_DEPTH });
-    try {
-      expect(state.height()).toBe(chain.tip.height);
-      expect(toHex(state.root())).toBe(toHex(chain.tip.stateRoot));
-    } finally {
-      await state.close();
-    }
-  }, 600_000);
+      const last = runs.at(-1)!;
+      expect(last.killed).toBe(false);
+
+      // Per crash: what the store held on reopening, and what the next incarnation downloaded again.
+      const rows: {
+        kill: number;
+        atHeight: number;
+        committedAtKill: number;
+        reopenedAt: number;
+        storedAgain: number;
+        lostInFlight: number;
+      }[] = [];
+      for (let i = 0; i < kills.length; i++) {
+        const killed = runs[i]!;
+        const next = runs[i + 1]!;
+        const reopenedAt = next.opened!.tip;
+        // The store's tip as the killed process last reported it (its own commits, else what it opened).
+        const committedAtKill = Math.max(killed.committed, killed.opened!.tip);
+        // Durable: everything reported committed before the kill is there after it.
+        expect(reopenedAt).toBeGreaterThanOrEqual(committedAtKill);
+        // Blocks the store already held, downloaded again.
+        const storedAgain = next.received.filter((h) => h <= reopenedAt).length;
+        // Blocks received before the kill but not stored, downloaded again after it.
+        const before = new Set(killed.received.filter((h) => h > reopenedAt));
+        const lostInFlight = new Set(next.received.filter((h) => before.has(h))).size;
+        rows.push({
+          kill: i + 1,
+          atHeight: kills[i]!.atHeight,
+          committedAtKill,
+          reopenedAt,
+          storedAgain,
+          lostInFlight,
+        });
+      }
+      const window = runs.find((r) => r.window)?.window;
+      expect(window, 'the parallel strategy reported its look-ahead window').toBeDefined();
+      console.table(rows);
+      const maxStoredAgain = Math.max(...rows.map((r) => r.storedAgain));
+      const maxLost = Math.max(...rows.map((r) => r.lostInFlight));
+      console.log(
+        `crash torture: ${kills.length} kills run, ${runs.length} incarnations; look-ahead window ${window!.blocks} blocks (${window!.ranges} ranges); ` +
+          `re-downloaded blocks the store held: max ${maxStoredAgain}; received before a kill and downloaded again: max ${maxLost}`,
+      );
+      for (const [i, row] of rows.entries()) {
+        // The state commits before the block batch: it may be ahead of the store by one batch, never more.
+        expect(runs[i + 1]!.opened!.state - row.reopenedAt, `kill ${row.kill}`).toBeLessThanOrEqual(
+          window!.blocks,
+        );
+        expect(row.storedAgain, `kill ${row.kill}`).toBeLessThanOrEqual(window!.blocks);
+        expect(row.lostInFlight, `kill ${row.kill}`).toBeLessThanOrEqual(window!.blocks);
+      }
+
+      // The end: synced to the source's tip, same hash, same state root.
+      expect(last.done).toMatchObject({
+        kind: 'synced',
+        height: chain.tip.height,
+        stateHeight: chain.tip.height,
+      });
+      expect(last.done!.hashHex).toBe(toHex(chain.tip.hash));
+      expect(last.done!.rootHex).toBe(toHex(chain.tip.stateRoot));
+
+      // And what is on disk: every block equals the source's, the state root is the tip's.
+      const store = await openLmdbChainStore({ path: join(dir, 'node', 'chain') });
+      try {
+        expect(store.tip()!.height).toBe(chain.tip.height);
+        let differing = 0;
+        let count = 0;
+        for (const block of store.iterateBlocks(0, chain.tip.height)) {
+          count++;
+          if (!bytesEqual(block.bytes, chain.blockBytes(block.height)!)) differing++;
+        }
+        expect(count).toBe(chain.tip.height + 1);
+        expect(differing).toBe(0);
+      } finally {
+        await store.close();
+      }
+      const state = await openLmdbStateMachine({ path: join(dir, 'node', 'state'), depth: STATE_DEPTH });
+      try {
+        expect(state.height()).toBe(chain.tip.height);
+        expect(toHex(state.root())).toBe(toHex(chain.tip.stateRoot));
+      } finally {
+        await state.close();
+      }
+    },
+    120_000 + COUNTS.kills * 30_000,
+  );
 });

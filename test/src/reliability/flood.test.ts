@@ -24,6 +24,16 @@ import type { ServerInfo, ServerStats } from '../fixtures/flood-peer.fixture.js'
 import { Libp2pNodes, untilConnected } from '../fixtures/libp2p-nodes.js';
 import { type FloodResult, type LatencySummary, summarizeLatency, TimingNetwork } from './flood-load.js';
 
+/*
+ * Beyond packages/network/src/flood.test.ts (all nodes in one process; waves of requests
+ * from the flooder, then one 50-block request from a second peer once the flood is over):
+ * here the server and the flooder run in their own processes, the flood is paced at a
+ * multiple of the quota read from the server's resolved options and lasts through a whole
+ * honest SyncManager sync from the same server; the test counts every rate-limited answer
+ * on both sides (server total = flooder's, honest = 0), checks the quota bound, and prints
+ * the honest peer's response times with and without the flood.
+ */
+
 const FIXTURE = join(import.meta.dirname, '../fixtures/flood-peer.fixture.ts');
 const CHAIN = { seed: 73, blocks: 3_000, epochLength: 1_500, transactionsPerBlock: 4 } as const;
 /** An honest `parallel` sync with the default range sizes (32..512 blocks per request). */
