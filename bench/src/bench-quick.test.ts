@@ -84,6 +84,8 @@ describe('pnpm bench --quick (smoke test: the output, not the figures)', () => {
       outDir = await mkdtemp(join(tmpdir(), 'hotsync-bench-out-'));
       cacheDir = await mkdtemp(join(tmpdir(), 'hotsync-bench-cache-'));
       run = await runQuickBench(outDir, cacheDir);
+      // The bench's own log (what ran, how long each part took), then how it ended.
+      console.log(run.output);
       console.log(`bench --quick: exit ${run.code ?? run.signal} after ${run.seconds.toFixed(1)} s`);
     },
     RUN_TIMEOUT_MS + KILL_GRACE_MS + 10_000,
