@@ -1,4 +1,4 @@
-import { type ChainStore, concatBytes, type WireMethod } from '@hotsync/core';
+import { type ChainStore, concatBytes, ManualClock, type WireMethod } from '@hotsync/core';
 import { type HotsyncComponents, type HotsyncService, hotsync } from '@hotsync/network';
 import type { Connection, Stream } from '@libp2p/interface';
 
@@ -25,6 +25,8 @@ export class InboundHarness {
   private constructor(
     private readonly service: HotsyncService,
     private readonly handlers: Map<string, Handler>,
+    /** The service's clock: its request deadline fires only when a test advances it. */
+    readonly clock: ManualClock,
   ) {}
 
   static async start(options: { chainId: Uint8Array; store: ChainStore }): Promise<InboundHarness> {
@@ -41,22 +43,33 @@ export class InboundHarness {
       connectionManager: { getConnections: () => [] },
       events: new EventTarget(),
     } as unknown as HotsyncComponents;
-    const service = hotsync({ chainId: options.chainId, store: options.store })(components);
+    const clock = new ManualClock(1_000_000);
+    const service = hotsync({ chainId: options.chainId, store: options.store, clock })(components);
     await service.start();
-    return new InboundHarness(service, handlers);
+    return new InboundHarness(service, handlers, clock);
   }
 
   get stats(): ReturnType<HotsyncService['stats']> {
     return this.service.stats();
   }
 
-  /** Delivers `pieces` from `peer` on a fresh stream of `method`, half-closes, and waits (at most `deadlineMs`). */
+  /** The deadline for a complete request (the service's `inboundRequestMs`). */
+  get requestDeadlineMs(): number {
+    return this.service.options.timeouts.inboundRequestMs;
+  }
+
+  /**
+   * Delivers `pieces` from `peer` on a fresh stream of `method`, then half-closes (or, with
+   * `stall`, goes silent with the stream open and lets the service's clock pass its request
+   * deadline), and waits at most `deadlineMs` of real time for the handler to finish.
+   */
   async serve(
     method: WireMethod,
     pieces: readonly Uint8Array[],
     peer: string,
-    deadlineMs = 5_000,
+    options: { readonly stall?: boolean; readonly deadlineMs?: number } = {},
   ): Promise<InboundResult> {
+    const deadlineMs = options.deadlineMs ?? 5_000;
     const protocol = [...this.handlers.keys()].find((p) => p.split('/')[3] === method);
     const handler = protocol && this.handlers.get(protocol);
     if (!handler) throw new Error(`no handler registered for ${method}`);
@@ -68,7 +81,13 @@ export class InboundHarness {
       stream.deliver(piece);
     }
     await Promise.resolve();
-    stream.remoteEnd();
+    if (options.stall) {
+      // Let the handler read what arrived, then the requester's silence outlasts the deadline.
+      await new Promise((resolve) => setImmediate(resolve));
+      this.clock.advance(this.requestDeadlineMs + 1);
+    } else {
+      stream.remoteEnd();
+    }
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), deadlineMs);

@@ -197,6 +197,53 @@ describe('wire fuzzing: server handlers', () => {
   );
 });
 
+describe('wire fuzzing: a requester that goes silent', () => {
+  it.each(WIRE_METHODS)(
+    '%s: the network inbound handler answers what is complete and cuts off the rest at its request deadline',
+    async (method) => {
+      const t = tally(method, 'inbound, stalled');
+      let next = 0;
+      await fc.assert(
+        fc.asyncProperty(requestInputs(method), splitsArb, async (input, splits) => {
+          const peer = `staller-${method}-${next++}`;
+          const result = await judgedAsync(
+            t,
+            input,
+            () => inbound.serve(method, splitAt(input.bytes, splits), peer, { stall: true }),
+            (r) => r.bytes.length * 2,
+          );
+          expect(result!.finished).toBe(true); // never waits for a stream that stays open
+          const prefix =
+            input.bytes.length >= REQUEST_PREFIX_LENGTH
+              ? new DataView(input.bytes.buffer, input.bytes.byteOffset).getUint32(0)
+              : undefined;
+          const oversized = prefix !== undefined && prefix > DEFAULT_WIRE_LIMITS.maxRequestBytes;
+          const complete =
+            prefix !== undefined && !oversized && input.bytes.length >= REQUEST_PREFIX_LENGTH + prefix;
+          if (complete) {
+            // A whole request needs no end of stream: it is answered as usual.
+            expect(result!.error).toBeUndefined();
+            const answer = (bytes: Uint8Array) =>
+              encodeResponse(serveRequest(corpus.store, method, bytes, { chainId: corpus.chainId }));
+            const exact = answer(input.bytes.subarray(0, REQUEST_PREFIX_LENGTH + prefix!));
+            expect(bytesEqual(result!.bytes, exact) || bytesEqual(result!.bytes, answer(input.bytes))).toBe(
+              true,
+            );
+            return;
+          }
+          expect(result!.error).toBeInstanceOf(NetworkError);
+          expect(result!.bytes).toHaveLength(0);
+          const code = (result!.error as NetworkError).code;
+          t.typed(code);
+          expect(code).toBe(oversized ? 'network.oversized-request' : 'network.inbound-timeout');
+        }),
+        params(method, 4),
+      );
+    },
+    120_000,
+  );
+});
+
 describe('wire fuzzing: response decoders', () => {
   it.each(WIRE_METHODS)('%s: a typed error or a canonical reply, the same whole or in pieces', (method) => {
     const t = tally(method, 'response decoder');
