@@ -1,4 +1,4 @@
-import type { Clock, PeerId, WireMethod } from '@hotsync/core';
+import { type Clock, type PeerId, TokenBucket, type WireMethod } from '@hotsync/core';
 
 /** A quota: `burst` requests at once, refilled at `perSecond`. */
 export interface RateQuota {
@@ -18,10 +18,11 @@ export type RateLimitDecision =
  *
  * Why not a library: @libp2p/utils' `RateLimiter` (a port of rate-limiter-flexible) counts
  * fixed windows on `Date.now()` and `setTimeout`, so it can neither run on an injected
- * clock nor smooth bursts at window edges; a token bucket is a dozen lines.
+ * clock nor smooth bursts at window edges; core's `TokenBucket` (also behind the download
+ * bandwidth cap) does.
  */
 export class InboundRateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; atMs: number }>();
+  private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(
     private readonly clock: Clock,
@@ -38,18 +39,11 @@ export class InboundRateLimiter {
     let bucket = this.buckets.get(key);
     if (!bucket) {
       if (this.buckets.size >= this.maxBuckets) this.prune(now);
-      bucket = { tokens: quota.burst, atMs: now };
+      bucket = new TokenBucket(quota.perSecond, quota.burst, now);
       this.buckets.set(key, bucket);
     }
-    const elapsedMs = Math.max(0, now - bucket.atMs);
-    bucket.tokens = Math.min(quota.burst, bucket.tokens + (elapsedMs * quota.perSecond) / 1000);
-    bucket.atMs = now;
-    if (bucket.tokens >= cost) {
-      bucket.tokens -= cost;
-      return { allowed: true };
-    }
-    const retryAfterMs = Math.ceil(((cost - bucket.tokens) * 1000) / quota.perSecond);
-    return { allowed: false, retryAfterMs: Math.max(1, retryAfterMs) };
+    const taken = bucket.tryTake(now, cost);
+    return taken.taken ? { allowed: true } : { allowed: false, retryAfterMs: taken.waitMs };
   }
 
   /** Forgets a peer (it disconnected): a reconnect starts with a full bucket, as a new peer would. */
@@ -66,11 +60,7 @@ export class InboundRateLimiter {
   /** Drops buckets that have refilled completely: forgetting them changes nothing. */
   private prune(now: number): void {
     for (const [key, bucket] of this.buckets) {
-      const method = key.slice(0, key.indexOf(' ')) as WireMethod;
-      const quota = this.quotas[method];
-      if (bucket.tokens + ((now - bucket.atMs) * quota.perSecond) / 1000 >= quota.burst) {
-        this.buckets.delete(key);
-      }
+      if (bucket.tokens(now) >= bucket.capacity) this.buckets.delete(key);
     }
     // Still full of active peers: drop the oldest entries (Map keeps insertion order).
     for (const key of this.buckets.keys()) {
