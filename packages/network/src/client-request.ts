@@ -4,7 +4,9 @@ import {
   encodeRequest,
   interpretReply,
   maxItemsFor,
+  type PausableTimer,
   type PeerId,
+  pausableTimeout,
   protocolId,
   RequestError,
   type RequestFailureKind,
@@ -52,6 +54,12 @@ const BUGS = [TypeError, ReferenceError, SyntaxError];
  * payload is buffered. Deadlines run on the injected clock: first byte, silence between
  * pieces, whole request. Every failure is a `RequestError` whose kind the peer manager
  * understands; the stream is reset on any failure so the server stops sending.
+ *
+ * With a bandwidth cap (`options.bandwidthCap`, shared by all requests of the node) each
+ * piece waits for its budget before the next read: the reader's queue fills, the stream
+ * pauses, and yamux stops granting window, so the sender is held back instead of our
+ * memory filling. The deadlines stand still while we wait: our own throttling is never
+ * the peer's timeout.
  */
 export async function sendRequest<M extends WireMethod>(
   connection: Connection,
@@ -62,7 +70,7 @@ export async function sendRequest<M extends WireMethod>(
 ): Promise<ClientResult<M>> {
   const method = request.method as M;
   const bytes = encodeRequest(request); // throws InvalidArgumentError: the caller's bug, not the peer's
-  const { clock, timeouts, limits } = options;
+  const { clock, timeouts, limits, bandwidthCap } = options;
   const started = clock.now();
   const local = new AbortController();
   let failure: RequestError | undefined;
@@ -82,12 +90,11 @@ export async function sendRequest<M extends WireMethod>(
   }
   const onAbort = () => fail('aborted', 'aborted by the caller');
   signal?.addEventListener('abort', onAbort, { once: true });
-  const timers: Timer[] = [
-    clock.setTimeout(
-      () => fail('timeout', `no full response within ${timeouts.requestMs} ms`),
-      timeouts.requestMs,
-    ),
-  ];
+  const whole: PausableTimer = pausableTimeout(
+    clock,
+    () => fail('timeout', `no full response within ${timeouts.requestMs} ms`),
+    timeouts.requestMs,
+  );
   let firstByte: Timer | undefined = clock.setTimeout(
     () => fail('timeout', `no response byte within ${timeouts.firstByteMs} ms`),
     timeouts.firstByteMs,
@@ -113,6 +120,12 @@ export async function sendRequest<M extends WireMethod>(
       firstByte?.cancel();
       firstByte = undefined;
       silence?.cancel();
+      silence = undefined;
+      if (bandwidthCap && !bandwidthCap.tryAcquire(piece.length)) {
+        whole.pause();
+        await bandwidthCap.acquire(piece.length, local.signal);
+        whole.resume();
+      }
       silence = clock.setTimeout(
         () => fail('timeout', `response stalled for ${timeouts.betweenChunksMs} ms`),
         timeouts.betweenChunksMs,
@@ -153,7 +166,7 @@ export async function sendRequest<M extends WireMethod>(
     fail(kind, message, err, kind === 'rate-limited' ? 50 : undefined);
     throw failure;
   } finally {
-    for (const t of timers) t.cancel();
+    whole.cancel();
     firstByte?.cancel();
     silence?.cancel();
     signal?.removeEventListener('abort', onAbort);

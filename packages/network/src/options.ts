@@ -1,4 +1,5 @@
 import {
+  BandwidthCap,
   type ChainStore,
   type Clock,
   type CodecLimits,
@@ -63,7 +64,10 @@ export interface HotsyncNetworkOptions {
    * connections. Optional only for a serve-only node.
    */
   readonly peers?: PeerManager;
-  /** Timeouts default from `peers.firstByteTimeoutMs` and `peers.peerTimeoutMs`. */
+  /**
+   * Timeouts default from `peers.firstByteTimeoutMs` and `peers.peerTimeoutMs`;
+   * `network.bandwidthCapBytesPerSec` caps what all requests of this node read together.
+   */
   readonly config?: SyncConfig | SyncConfigInput;
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -104,6 +108,11 @@ export interface ResolvedNetworkOptions {
   readonly readHighWaterMark: number;
   readonly writeBytes: number;
   readonly serve: boolean;
+  /**
+   * The node-wide download budget (`network.bandwidthCapBytesPerSec`), shared by every
+   * outbound request; undefined when the cap is 0 (no cap).
+   */
+  readonly bandwidthCap: BandwidthCap | undefined;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: NetworkMetrics;
@@ -151,6 +160,8 @@ export function resolveNetworkOptions(options: HotsyncNetworkOptions): ResolvedN
       );
     }
   }
+  const clock = options.clock ?? systemClock;
+  const capBytesPerSec = config.network.bandwidthCapBytesPerSec;
   return {
     chainId: options.chainId,
     limits: wireLimits(options.limits),
@@ -176,7 +187,8 @@ export function resolveNetworkOptions(options: HotsyncNetworkOptions): ResolvedN
     readHighWaterMark: positiveInt('readHighWaterMark', options.readHighWaterMark ?? 1 << 20),
     writeBytes: positiveInt('writeBytes', options.writeBytes ?? DEFAULT_WRITE_BYTES),
     serve: options.serve ?? true,
-    clock: options.clock ?? systemClock,
+    bandwidthCap: capBytesPerSec > 0 ? new BandwidthCap({ bytesPerSec: capBytesPerSec, clock }) : undefined,
+    clock,
     logger: options.logger ?? silentLogger,
     metrics: new NetworkMetrics(options.metrics ?? noopMetrics),
   };

@@ -1,4 +1,5 @@
 import {
+  type BandwidthCap,
   type BlocksByRangeRequest,
   type CodecLimits,
   type CommitProof,
@@ -28,6 +29,8 @@ export interface EndpointSettings {
   readonly codecLimits: CodecLimits;
   readonly timeouts: RequestTimeouts;
   readonly statusOnConnect: boolean;
+  /** This node's download budget, shared by all its requests (none: no cap). */
+  readonly bandwidthCap?: BandwidthCap;
 }
 
 /**

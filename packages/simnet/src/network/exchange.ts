@@ -1,10 +1,13 @@
 import {
+  type BandwidthCap,
   bytesEqual,
   type Clock,
   type CodecLimits,
   DecodeError,
   decodeReply,
+  type PausableTimer,
   type PeerId,
+  pausableTimeout,
   RequestError,
   type RequestFailureKind,
   ResponseLimitError,
@@ -49,6 +52,11 @@ export interface ExchangeSettings {
   /** The client's limits: what it reads a response with. */
   readonly limits: WireLimits;
   readonly codecLimits: CodecLimits;
+  /**
+   * The client node's download budget (`network.bandwidthCapBytesPerSec`), shared by all
+   * its requests: a response that arrived is read only once the cap has carried its bytes.
+   */
+  readonly bandwidthCap?: BandwidthCap;
 }
 
 /**
@@ -62,6 +70,9 @@ export class Exchange<M extends WireMethod> {
   private readonly timers: Timer[] = [];
   private readonly messages: SentMessage[] = [];
   private firstByteTimer: Timer | undefined;
+  private wholeTimer: PausableTimer | undefined;
+  /** Aborted when the exchange settles: a wait for bandwidth budget ends with it. */
+  private readonly done = new AbortController();
   private readonly abortListener = () => this.fail('aborted', 'aborted by the caller');
   readonly promise: Promise<WireResponseValues[M]>;
   private resolve!: (value: WireResponseValues[M]) => void;
@@ -97,9 +108,12 @@ export class Exchange<M extends WireMethod> {
       firstByteMs,
     );
     this.timers.push(this.firstByteTimer);
-    this.timers.push(
-      clock.setTimeout(() => this.fail('timeout', `no full response within ${requestMs} ms`), requestMs),
+    this.wholeTimer = pausableTimeout(
+      clock,
+      () => this.fail('timeout', `no full response within ${requestMs} ms`),
+      requestMs,
     );
+    this.timers.push(this.wholeTimer);
     const message = this.host.link(this.from, this.to).send(this.from, bytes.length, {
       onArrive: () => void this.serve(bytes),
     });
@@ -162,7 +176,7 @@ export class Exchange<M extends WireMethod> {
     this.host.traffic(this.to).of(this.from).bytesSent += bytes.length;
     const message = this.host.link(this.from, this.to).send(this.to, bytes.length, {
       onFirstByte: () => this.firstByteTimer?.cancel(),
-      onArrive: () => this.receive(bytes),
+      onArrive: () => void this.arrived(bytes),
     });
     this.messages.push(message);
     this.host.record(
@@ -170,12 +184,40 @@ export class Exchange<M extends WireMethod> {
     );
   }
 
-  private receive(bytes: Uint8Array): void {
+  /**
+   * The response is at the client: under a bandwidth cap it is read once the cap carried
+   * its bytes, and the request deadline stands still meanwhile (our throttling is not the
+   * peer's slowness).
+   */
+  private arrived(bytes: Uint8Array): void {
     if (this.settled) return;
     if (!this.host.canDeliver(this.to, this.from)) {
       this.host.record(`drop ${this.to}>${this.from} partition`);
       return;
     }
+    const cap = this.settings.bandwidthCap;
+    if (!cap || cap.tryAcquire(bytes.length)) {
+      this.receive(bytes);
+      return;
+    }
+    this.wholeTimer?.pause();
+    cap.acquire(bytes.length, this.done.signal).then(
+      () => {
+        if (this.settled) return;
+        this.wholeTimer?.resume();
+        try {
+          this.receive(bytes);
+        } catch (err) {
+          // Not a decode error (those fail the request): a bug, reported with the run.
+          this.host.handlerFailed(this.from, err);
+          this.fail('malformed-response', 'reading the response failed', err);
+        }
+      },
+      () => undefined, // settled meanwhile (aborted, disconnected): nothing left to read
+    );
+  }
+
+  private receive(bytes: Uint8Array): void {
     this.host.traffic(this.from).of(this.to).bytesReceived += bytes.length;
     let reply: WireReply<M>;
     try {
@@ -237,6 +279,7 @@ export class Exchange<M extends WireMethod> {
 
   private finish(): void {
     this.settled = true;
+    this.done.abort();
     for (const t of this.timers) t.cancel();
     for (const m of this.messages) m.cancel();
     this.signal?.removeEventListener('abort', this.abortListener);

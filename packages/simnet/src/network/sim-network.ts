@@ -1,4 +1,5 @@
 import {
+  BandwidthCap,
   type CodecLimits,
   DEFAULT_CODEC_LIMITS,
   DEFAULT_WIRE_LIMITS,
@@ -44,6 +45,11 @@ export interface SimNodeOptions {
   readonly online?: boolean;
   readonly limits?: WireLimits;
   readonly timeouts?: Partial<RequestTimeouts>;
+  /**
+   * Bytes per second this node reads of all its responses together (a SyncConfig's
+   * `network.bandwidthCapBytesPerSec`); 0 or absent: no cap.
+   */
+  readonly bandwidthCapBytesPerSec?: number;
 }
 
 /** `disconnect` closes the connections across groups; `silent` keeps them and drops what crosses. */
@@ -106,6 +112,10 @@ export class SimNetwork implements ExchangeHost {
       codecLimits: this.options.codecLimits ?? DEFAULT_CODEC_LIMITS,
       timeouts: { ...this.defaultTimeouts, ...options.timeouts },
       statusOnConnect: this.options.statusOnConnect ?? true,
+      ...(options.bandwidthCapBytesPerSec &&
+        options.bandwidthCapBytesPerSec > 0 && {
+          bandwidthCap: new BandwidthCap({ bytesPerSec: options.bandwidthCapBytesPerSec, clock: this.clock }),
+        }),
     });
     this.nodes.set(id, {
       endpoint,

@@ -102,6 +102,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
         (i, b) => sim.randomFor('behaviour', node.id, label, String(i), b.name),
       );
     };
+    const config = parseSyncConfig(spec.config ?? {});
     for (const node of spec.nodes) {
       const chain = chainOf(node);
       const store = await storeFor(node, chain);
@@ -113,6 +114,8 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
         online: node.online ?? true,
         limits,
         ...(node.timeouts && { timeouts: node.timeouts }),
+        // The syncing node's SyncConfig caps what it downloads, as it would over libp2p.
+        ...(node.role === 'sync' && { bandwidthCapBytesPerSec: config.network.bandwidthCapBytesPerSec }),
       });
       nodes.push({ id: node.id, spec: node, chain, store, endpoint });
     }
