@@ -18,7 +18,7 @@ import { type BenchResults, benchResultsSchema } from './report/schema.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const RUN = join(REPO, 'bench', 'src', 'run.ts');
-/** A quick run takes under a minute on two idle cores; CI machines are shared. */
+/** A quick run takes about a minute on 2 cores (more when they are shared), generation included. */
 const RUN_TIMEOUT_MS = 240_000;
 /** After SIGTERM the bench stops its children and cleans up; then it is killed. */
 const KILL_GRACE_MS = 5_000;

@@ -11,7 +11,7 @@ export interface BenchArgs {
 }
 
 export const USAGE = `pnpm bench [--quick] [--out <dir>] [--cache <dir>]
-  --quick        small chains and short probes (under a minute; a smoke test)
+  --quick        small chains and short probes: a smoke test (about a minute on 2 cores)
   --out <dir>    results directory (default bench/results; env HOTSYNC_BENCH_OUT)
   --cache <dir>  chain cache (default bench/.cache; env HOTSYNC_BENCH_CACHE)`;
 

@@ -9,7 +9,8 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from './cli.js';
+import { parseArgs, USAGE } from './cli.js';
+import { BenchError } from './errors.js';
 import { avgBlockBytes } from './ipc/chain-meta.js';
 import type { RowName, SyncResult } from './ipc/tasks.js';
 import { type CachedChain, ensureChain } from './orchestrator/cache.js';
@@ -35,7 +36,12 @@ import { writeResults } from './report/write.js';
 const GENERATION_TIMEOUT_MS = 40 * 60_000;
 
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const args = parseArgs(argv);
   const profile = args.quick ? QUICK_PROFILE : FULL_PROFILE;
   const began = performance.now();
   const startedAt = new Date().toISOString();
@@ -207,7 +213,9 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exitCode = 1;
+    // A wrong flag needs its message and the usage, not a stack trace.
+    const usage = err instanceof BenchError && err.code === 'bench.invalid-argument';
+    console.error(usage ? err.message : err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exitCode = usage ? 2 : 1;
   },
 );
