@@ -15,11 +15,18 @@ export interface Violation {
 }
 
 /**
- * Checks one seed's observation. Penalties of honest peers: a timeout, a disconnect or an
- * `unavailable` answer is `low` (liveness: lossy links, partitions and churn cause them, and
- * the peer manager may hold them against anyone); anything above `low` says the peer sent
- * bad data, which an honest peer never does.
+ * What an honest peer may be penalized for: liveness faults that lossy links, partitions,
+ * churn and our own requests cause (a timeout, a closed connection, `unavailable` for a
+ * proof it does not keep). Any other reason, `invalid-data:*` above all (even a `low`
+ * one such as `state.root`), blames it for something it did not do.
  */
+export const HONEST_PENALTY_REASONS: ReadonlySet<string> = new Set([
+  'request:timeout',
+  'request:disconnected',
+  'request:unavailable',
+]);
+
+/** Checks one seed's observation against every invariant; an empty list means it passed. */
 export function checkInvariants(o: SeedObservation): Violation[] {
   const out: Violation[] = [];
   const tip = o.tip;
@@ -54,7 +61,7 @@ export function checkInvariants(o: SeedObservation): Violation[] {
       detail: bans.map((b) => `${b.peer} banned at ${b.atMs} ms: ${b.reason}`).join('; '),
     });
   }
-  const blamed = o.penalties.filter((p) => honest.has(p.peer) && p.level !== 'low');
+  const blamed = o.penalties.filter((p) => honest.has(p.peer) && !HONEST_PENALTY_REASONS.has(p.reason));
   if (blamed.length > 0) {
     out.push({
       invariant: 'honest-not-blamed',

@@ -40,6 +40,8 @@ import type { ByzantinePeer, LinkProfile, Scenario, SweepStrategy } from './swee
 export interface SeedObservation {
   readonly seed: number;
   readonly endedBy: string;
+  /** SHA-256 over every network event of the run: equal seeds give equal digests. */
+  readonly traceDigest: string;
   readonly virtualMs: number;
   readonly realMs: number;
   readonly chainTip: { readonly height: number; readonly hash: string; readonly stateRoot: string };
@@ -337,6 +339,7 @@ export async function runSweepScenario(s: Scenario): Promise<SeedObservation> {
   return {
     seed: s.seed,
     endedBy: result.report.endedBy,
+    traceDigest: result.report.traceDigest,
     virtualMs: result.report.virtualTimeMs,
     realMs: Math.round(result.realTimeMs),
     chainTip: {
