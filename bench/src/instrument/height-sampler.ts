@@ -1,10 +1,10 @@
 import type { Sample } from '../ipc/tasks.js';
-import { heapUsedMB, rssMB } from './usage.js';
+import { heapUsedMB, rssMB, rssSplitMB } from './usage.js';
 
 /**
  * Samples the local tip height (and RSS) every `intervalMs` of wall time: the series
  * behind the chart of blocks/s over time and the memory figure. Cheap (a store read and
- * two memory reads per sample) and unref'd, so it never keeps the process alive.
+ * three memory reads per sample) and unref'd, so it never keeps the process alive.
  */
 export class HeightSampler {
   private readonly list: Sample[] = [];
@@ -35,6 +35,14 @@ export class HeightSampler {
   private take(): void {
     const t = (performance.now() - this.started) / 1000;
     const mb = (v: number) => Math.round(v * 10) / 10;
-    this.list.push([Math.round(t * 1000) / 1000, this.height(), mb(rssMB()), mb(heapUsedMB())]);
+    const split = rssSplitMB();
+    this.list.push([
+      Math.round(t * 1000) / 1000,
+      this.height(),
+      mb(rssMB()),
+      mb(heapUsedMB()),
+      split ? mb(split.anon) : -1,
+      split ? mb(split.file) : -1,
+    ]);
   }
 }

@@ -144,11 +144,19 @@ export interface FollowResult {
 }
 
 /**
- * One tip-height sample of a syncing process: seconds since the sync started, height, RSS
- * and V8 heap in use (MB): RSS growing with the heap is the sync's own objects; RSS
- * growing alone is native memory (LMDB's mapped pages, buffers outside the heap).
+ * One tip-height sample of a syncing process: seconds since the sync started, height, RSS,
+ * V8 heap in use, and RSS split into anonymous and file-backed pages (-1 where the
+ * platform does not say), all in MB. RSS growing with the heap is the sync's own objects;
+ * anonymous RSS growing alone is native memory; file-backed RSS is LMDB's mapped pages.
  */
-export type Sample = readonly [seconds: number, height: number, rssMB: number, heapUsedMB: number];
+export type Sample = readonly [
+  seconds: number,
+  height: number,
+  rssMB: number,
+  heapUsedMB: number,
+  rssAnonMB: number,
+  rssFileMB: number,
+];
 
 export interface SyncResult {
   readonly outcome: string;

@@ -192,6 +192,12 @@ export function memoryFigures(
     r.samples.find(([, h]) => h - r.startHeight >= share * blocks) ?? r.samples[r.samples.length - 1];
   const rssAt = (share: number) => at(share)?.[2] ?? 0;
   const heapAt = (share: number) => at(share)?.[3] ?? 0;
+  const split = r.samples.every((x) => x[4] >= 0 && x[5] >= 0);
+  const field = (i: 4 | 5) => ({
+    tenth: at(0.1)?.[i] ?? 0,
+    half: at(0.5)?.[i] ?? 0,
+    end: at(1)?.[i] ?? 0,
+  });
   return {
     ok: r.ok,
     source,
@@ -202,5 +208,7 @@ export function memoryFigures(
     peakRssMB: r.peakRssMB,
     rssMBAt: { tenth: rssAt(0.1), half: rssAt(0.5), end: rssAt(1) },
     heapUsedMBAt: { tenth: heapAt(0.1), half: heapAt(0.5), end: heapAt(1) },
+    rssAnonMBAt: split ? field(4) : null,
+    rssFileMBAt: split ? field(5) : null,
   };
 }

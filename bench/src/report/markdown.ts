@@ -105,7 +105,10 @@ export function renderMarkdown(r: BenchResults): string {
       '',
       `${mem.source === 'memory-chain' ? `Syncing ${int(mem.blocks)} blocks` : `Quick run: the parallel-anchored row (${int(mem.blocks)} blocks) stands in for the 1M-block sync of the full run`} ` +
         `(${int(mem.avgBlockBytes)} B each, \`parallel\`, anchored) in ${dec(mem.seconds, 0)} s (${int(mem.blocksPerSec)} blocks/s): ` +
-        `peak RSS ${dec(mem.peakRssMB, 0)} MB; RSS at 10 % / 50 % / 100 % of the blocks: ${dec(mem.rssMBAt.tenth, 0)} / ${dec(mem.rssMBAt.half, 0)} / ${dec(mem.rssMBAt.end, 0)} MB, of which V8 heap in use ${dec(mem.heapUsedMBAt.tenth, 0)} / ${dec(mem.heapUsedMBAt.half, 0)} / ${dec(mem.heapUsedMBAt.end, 0)} MB.`,
+        `peak RSS ${dec(mem.peakRssMB, 0)} MB; RSS at 10 % / 50 % / 100 % of the blocks: ${dec(mem.rssMBAt.tenth, 0)} / ${dec(mem.rssMBAt.half, 0)} / ${dec(mem.rssMBAt.end, 0)} MB, of which V8 heap in use ${dec(mem.heapUsedMBAt.tenth, 0)} / ${dec(mem.heapUsedMBAt.half, 0)} / ${dec(mem.heapUsedMBAt.end, 0)} MB` +
+        (mem.rssAnonMBAt && mem.rssFileMBAt
+          ? `; anonymous ${dec(mem.rssAnonMBAt.tenth, 0)} / ${dec(mem.rssAnonMBAt.half, 0)} / ${dec(mem.rssAnonMBAt.end, 0)} MB, file-backed (LMDB's mapped pages, reclaimable) ${dec(mem.rssFileMBAt.tenth, 0)} / ${dec(mem.rssFileMBAt.half, 0)} / ${dec(mem.rssFileMBAt.end, 0)} MB.`
+          : '.'),
       '',
     );
   }

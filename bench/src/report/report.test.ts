@@ -4,7 +4,7 @@ import type { SyncResult } from '../ipc/tasks.js';
 import type { MeasuredLimits } from '../orchestrator/limits.js';
 import { ROW_PLANS } from '../orchestrator/rows.js';
 import { QUICK_PROFILE } from '../profile.js';
-import { bindingLimit, limitFigures, rowFigures, wanFigures } from './figures.js';
+import { bindingLimit, limitFigures, memoryFigures, rowFigures, wanFigures } from './figures.js';
 import { renderMarkdown } from './markdown.js';
 import { type BenchResults, benchResultsSchema } from './schema.js';
 import { ratePoints, renderChart } from './svg.js';
@@ -45,9 +45,9 @@ function syncResult(seconds: number, overrides: Partial<SyncResult> = {}): SyncR
     usefulBytes: 1_250_000,
     coordinationMs: seconds * 10,
     samples: [
-      [0, 0, 100, 20],
-      [seconds / 2, 500, 150, 40],
-      [seconds, 1_000, 180, 50],
+      [0, 0, 100, 20, 70, 30],
+      [seconds / 2, 500, 150, 40, 100, 50],
+      [seconds, 1_000, 180, 50, 110, 70],
     ],
     phases: [],
     ...overrides,
@@ -105,6 +105,32 @@ describe('row figures', () => {
     const row = rowFigures(ROW_PLANS['parallel-full'], syncResult(2), null);
     expect(row.limit).toBeNull();
     expect(row.ratioToLimit).toBeNull();
+  });
+});
+
+describe('memory figures', () => {
+  it('reads RSS, heap and the anonymous/file split at 10 %, 50 % and 100 % of the blocks', () => {
+    const m = memoryFigures(syncResult(2), meta, 'memory-chain');
+    expect(m.peakRssMB).toBe(200);
+    expect(m.rssMBAt).toEqual({ tenth: 150, half: 150, end: 180 });
+    expect(m.heapUsedMBAt).toEqual({ tenth: 40, half: 40, end: 50 });
+    expect(m.rssAnonMBAt).toEqual({ tenth: 100, half: 100, end: 110 });
+    expect(m.rssFileMBAt).toEqual({ tenth: 50, half: 50, end: 70 });
+  });
+
+  it('has no split where the platform does not report one', () => {
+    const m = memoryFigures(
+      syncResult(2, {
+        samples: [
+          [0, 0, 100, 20, -1, -1],
+          [2, 1_000, 180, 50, -1, -1],
+        ],
+      }),
+      meta,
+      'memory-chain',
+    );
+    expect(m.rssAnonMBAt).toBeNull();
+    expect(m.rssFileMBAt).toBeNull();
   });
 });
 

@@ -134,6 +134,9 @@ export const memorySchema = z.object({
   rssMBAt: z.object({ tenth: figure, half: figure, end: figure }),
   /** V8 heap in use at the same points (RSS minus heap: native memory, LMDB's mapped pages). */
   heapUsedMBAt: z.object({ tenth: figure, half: figure, end: figure }),
+  /** RSS split: anonymous (what the process holds) and file-backed (LMDB's maps); null off Linux. */
+  rssAnonMBAt: z.object({ tenth: figure, half: figure, end: figure }).nullable(),
+  rssFileMBAt: z.object({ tenth: figure, half: figure, end: figure }).nullable(),
 });
 
 export const benchResultsSchema = z.object({
