@@ -6,7 +6,8 @@ const int = (v: number) => Math.round(v).toLocaleString('en-US');
 const dec = (v: number, d = 1) =>
   v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const pct = (v: number) => `${dec(v * 100, 1)} %`;
-const ratio = (v: number | null) => (v === null ? 'n/a' : dec(v, 2));
+// Small ratios keep three decimals: a WAN ratio of 0.002 is not 0.00.
+const ratio = (v: number | null) => (v === null ? 'n/a' : dec(v, Math.abs(v) < 0.1 ? 3 : 2));
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], align?: string): string[] {
   return [
