@@ -154,6 +154,7 @@ describe('simulation sweep', () => {
         virtualMs: 300_000,
         mix: { 'strategy:parallel': 1 },
         heap: { beforeBytes: 1e6, afterBytes: 2e6 },
+        restartedSeeds: 0,
         slowest: { seed: 4242, realMs: 10 },
       });
       expect(summary).toContain('1 run, 0 passed, 1 failed');

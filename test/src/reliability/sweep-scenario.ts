@@ -101,9 +101,9 @@ export interface Scenario {
 }
 
 /** No partition or absence of a peer that must come back lasts longer than this (virtual ms). */
-export const MAX_OUTAGE_MS = 20_000;
+export const MAX_OUTAGE_MS = 40_000;
 /** Every partition, churn and join happens before this (virtual ms after the start). */
-const EVENTS_BEFORE_MS = 15_000;
+const EVENTS_BEFORE_MS = 20_000;
 
 const LINKS: readonly LinkProfile[] = [
   { name: 'lan', baseMs: 2, jitterMs: 2, jitter: 'uniform', bandwidthBytesPerSec: 12_500_000, loss: 0 },

@@ -27,6 +27,8 @@ export interface SweepSummary {
   readonly mix: Readonly<Record<string, number>>;
   /** Live heap (after a full collection) before the first seed and after the last. */
   readonly heap: { readonly beforeBytes: number; readonly afterBytes: number };
+  /** Seeds whose manager gave up once or more and was started again (as the coordinator would). */
+  readonly restartedSeeds: number;
   /** Slowest seed (real ms), to keep the sweep's cost in view. */
   readonly slowest: { readonly seed: number; readonly realMs: number } | undefined;
 }
@@ -76,11 +78,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   const failed: SeedResult[] = [];
   const mix: Record<string, number> = {};
   let virtualMs = 0;
+  let restartedSeeds = 0;
   let slowest: { seed: number; realMs: number } | undefined;
   for (const seed of seeds) {
     const result = await runSeed(seed);
     for (const tag of scenarioTags(result.scenario)) mix[tag] = (mix[tag] ?? 0) + 1;
     virtualMs += result.observation?.virtualMs ?? 0;
+    if ((result.observation?.restarts ?? 0) > 0) restartedSeeds++;
     if (!slowest || result.realMs > slowest.realMs) slowest = { seed, realMs: result.realMs };
     if (result.violations.length > 0) failed.push(result);
     options.onResult?.(result);
@@ -94,6 +98,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     virtualMs,
     mix,
     heap: { beforeBytes, afterBytes: liveHeapBytes() },
+    restartedSeeds,
     slowest,
   };
 }
@@ -135,6 +140,7 @@ export function formatSummary(s: SweepSummary): string {
     `sim sweep: seeds ${s.from}..${s.from + s.seeds - 1}: ${s.seeds} run, ${s.passed} passed, ${s.failed.length} failed, ` +
       `${(s.realMs / 1000).toFixed(1)} s real (${(s.virtualMs / 1000).toFixed(0)} s virtual); ` +
       `live heap ${mb(s.heap.beforeBytes)} before, ${mb(s.heap.afterBytes)} after; ` +
+      `${s.restartedSeeds} seeds restarted a manager that gave up; ` +
       `slowest seed ${s.slowest ? `${s.slowest.seed} (${s.slowest.realMs} ms)` : '-'}`,
     ...[...groups].map(([group, values]) => `  ${group}: ${values.join(', ')}`),
   ];
