@@ -9,7 +9,7 @@
 export * from './behaviours/index.js';
 export { type Rewrite, rehashedStore } from './chain/rehash.js';
 export { SimChain, type SimChainOptions } from './chain/sim-chain.js';
-export { copyPrefix } from './chain/store-copy.js';
+export { copyPrefix, copyRange } from './chain/store-copy.js';
 export { SimnetError, type SimnetErrorCode } from './errors.js';
 export * from './network/index.js';
 export * from './scenario/index.js';

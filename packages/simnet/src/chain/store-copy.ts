@@ -47,13 +47,25 @@ export function knownSets(store: ChainStore, lastEpoch: number): ValidatorSet[] 
  * A new memory store with `source`'s blocks from its base up to `height`, the commit proofs
  * and snapshots at or below it, and that block as the tip: an honest node that is behind.
  */
-export async function copyPrefix(source: ChainStore, height: number): Promise<MemoryChainStore> {
+export function copyPrefix(source: ChainStore, height: number): Promise<MemoryChainStore> {
+  const base = source.base();
+  if (base === undefined) throw new SimnetError('simnet.invalid-option', 'cannot copy an empty store');
+  return copyRange(source, base, height);
+}
+
+/**
+ * A new memory store with `source`'s blocks `from..to`, the commit proofs and snapshots
+ * among them, and block `to` as the tip. With `from` above the source's base it is a pruned
+ * node: it starts at block `from - 1` without holding it, so it serves (and its status
+ * reports `earliestHeight`) from `from` on.
+ */
+export async function copyRange(source: ChainStore, from: number, to: number): Promise<MemoryChainStore> {
   const base = source.base();
   const tip = source.tip();
-  if (base === undefined || !tip || height < base || height > tip.height) {
+  if (base === undefined || !tip || from < base || to < from || to > tip.height) {
     throw new SimnetError(
       'simnet.invalid-option',
-      `cannot copy up to height ${height} of a store holding ${base}..${tip?.height}`,
+      `cannot copy ${from}..${to} of a store holding ${base}..${tip?.height}`,
     );
   }
   const setOf = (epoch: number): ValidatorSet => {
@@ -66,13 +78,16 @@ export async function copyPrefix(source: ChainStore, height: number): Promise<Me
     return set;
   };
   const store = new MemoryChainStore();
-  const baseBlock = [...source.iterateBlocks(base, base)][0];
-  const baseDecoded = baseBlock && decodeBlock(baseBlock.bytes);
-  if (!baseBlock || !baseDecoded)
-    throw new SimnetError('simnet.invalid-option', `the source store lacks its base block ${base}`);
-  await store.initialize(trustedPointOf(baseDecoded, baseBlock.hash, setOf), baseBlock);
+  // A pruned copy starts at the block before `from` but does not hold it.
+  const start = from === base ? base : from - 1;
+  const startBlock = [...source.iterateBlocks(start, start)][0];
+  const startDecoded = startBlock && decodeBlock(startBlock.bytes);
+  if (!startBlock || !startDecoded)
+    throw new SimnetError('simnet.invalid-option', `the source store lacks block ${start}`);
+  const startPoint = trustedPointOf(startDecoded, startBlock.hash, setOf);
+  await (start === from ? store.initialize(startPoint, startBlock) : store.initialize(startPoint));
   let batch: StoredBlock[] = [];
-  let lastEpoch = baseDecoded.header.epoch;
+  let lastEpoch = startDecoded.header.epoch;
   const flush = async () => {
     const last = batch[batch.length - 1]!;
     const block = decodeBlock(last.bytes);
@@ -86,17 +101,17 @@ export async function copyPrefix(source: ChainStore, height: number): Promise<Me
     });
     batch = [];
   };
-  for (const block of source.iterateBlocks(base + 1, height)) {
+  for (const block of source.iterateBlocks(start + 1, to)) {
     batch.push(block);
     if (batch.length >= BATCH) await flush();
   }
   if (batch.length > 0) await flush();
-  for (let h = base + 1; h <= height; h++) {
+  for (let h = start + 1; h <= to; h++) {
     const proof = source.commitProof(h);
     if (proof && !store.commitProof(h)) await store.putCommitProof(proof);
   }
   for (const snapshot of source.snapshots()) {
-    if (snapshot.height > height) continue;
+    if (snapshot.height < from || snapshot.height > to) continue;
     for (const index of source.snapshotChunkIndices(snapshot.stateRoot)) {
       await store.putSnapshotChunk(
         snapshot.stateRoot,

@@ -13,7 +13,7 @@ import {
 import { createVerifier, type Verifier } from '@hotsync/validation';
 import { type Behaviour, buildHandler } from '../behaviours/behaviour.js';
 import type { SimChain } from '../chain/sim-chain.js';
-import { copyPrefix } from '../chain/store-copy.js';
+import { copyPrefix, copyRange } from '../chain/store-copy.js';
 import { SimnetError } from '../errors.js';
 import type { SimEndpoint } from '../network/endpoint.js';
 import { SimNetwork } from '../network/sim-network.js';
@@ -280,9 +280,13 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
 
 async function storeFor(node: NodeSpec, chain: SimChain): Promise<ChainStore> {
   if (node.role === 'sync') return chain.createSyncStore();
-  const upTo = node.upToHeight;
-  if (upTo === undefined || upTo >= chain.tip.height) return chain.store;
-  return chain.derive(`prefix@${upTo}`, () => copyPrefix(chain.store, upTo));
+  const upTo = Math.min(node.upToHeight ?? chain.tip.height, chain.tip.height);
+  const from = node.fromHeight ?? chain.store.base() ?? 0;
+  if (from <= (chain.store.base() ?? 0)) {
+    if (upTo === chain.tip.height) return chain.store;
+    return chain.derive(`prefix@${upTo}`, () => copyPrefix(chain.store, upTo));
+  }
+  return chain.derive(`range@${from}..${upTo}`, () => copyRange(chain.store, from, upTo));
 }
 
 function applyFault(net: SimNetwork, fault: Exclude<FaultSpec, { kind: 'behaviours' }>): void {

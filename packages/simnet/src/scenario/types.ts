@@ -76,10 +76,12 @@ interface NodeCommon {
   readonly timeouts?: Partial<RequestTimeouts>;
 }
 
-/** A node that holds the chain (up to `upToHeight`, default all of it) and serves it. */
+/** A node that holds the chain (`fromHeight..upToHeight`, default all of it) and serves it. */
 export interface ServingNodeSpec extends NodeCommon {
   readonly role: 'serve';
   readonly upToHeight?: number;
+  /** Lowest height it serves: history below is pruned (its status reports this `earliestHeight`). */
+  readonly fromHeight?: number;
 }
 
 /** A node that starts at genesis and runs the sync code the factory builds (it serves what it has). */
