@@ -8,6 +8,8 @@ export type StrategyErrorCode =
   | 'strategy.no-snapshot'
   /** The snapshot import failed as a whole (e.g. the finished state's root is wrong). */
   | 'strategy.snapshot-failed'
+  /** No peer holds some heights still to sync (all pruned above them or behind them); `details` names them. */
+  | 'strategy.heights-unavailable'
   /** A range or chunk failed on every attempt allowed. */
   | 'strategy.attempts-exhausted'
   /** A batch was asked to change state in a way its state machine does not allow: a bug. */

@@ -8,6 +8,8 @@ import {
   sleep,
   throwIfAborted,
 } from '@hotsync/core';
+import { describeGap, gapAt, peerCoverage, servableEnd } from './coordinator/coverage.js';
+import { StrategyError } from './errors.js';
 import { checkCommittedConflict, throwOnViolation } from './fork/conflict.js';
 import { reconcileUncommittedTip } from './fork/resolve.js';
 import { enterBlockPhase } from './phase.js';
@@ -56,7 +58,14 @@ export function incrementalStrategy(options: IncrementalOptions = {}): SyncStrat
         throwIfAborted(signal);
         const trusted = ctx.trusted();
         const from = trusted.height + 1;
-        const to = Math.min(target.height, from + rangeSize - 1);
+        // One peer serves the whole range: it ends where the longest peer coverage from `from` ends.
+        const coverage = peerCoverage(ctx.peers.peers());
+        const end = servableEnd(coverage, from);
+        if (end === undefined) {
+          const gap = gapAt(coverage, from, target.height)!;
+          throw new StrategyError('strategy.heights-unavailable', describeGap(gap, coverage), { ...gap });
+        }
+        const to = Math.min(target.height, end, from + rangeSize - 1);
         const peer = pickPeer(ctx, from, to, avoid, best);
         if (!peer) {
           avoid.clear(); // everyone was tried: give them another chance after a pause

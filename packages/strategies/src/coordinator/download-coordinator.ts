@@ -10,9 +10,17 @@ import { StrategyError } from '../errors.js';
 import { Wakeup } from '../util/wakeup.js';
 import { AdaptiveRangeSize } from './adaptive-range-size.js';
 import { Batch } from './batch-state.js';
+import {
+  describeGap,
+  gapAt,
+  type PeerCoverage,
+  peerCoverage,
+  peersServing,
+  servableEnd,
+} from './coverage.js';
 import { blockingBatch, hedgeDelayMs } from './hedging.js';
 import { type CoordinatorOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { nextRangeSize, peersCovering, pickPeer } from './scheduler.js';
+import { nextRangeSize, pickPeer } from './scheduler.js';
 import { type CoordinatorStats, StatsRecorder } from './stats.js';
 import { reportRejection, verifyBatchData } from './verify-stage.js';
 import { LookaheadWindow } from './window.js';
@@ -97,7 +105,9 @@ export class DownloadCoordinator {
         if (reason) return { kind: 'yielded', height, reason };
         const summaries = this.ctx.peers.peers();
         const connected = new Set(this.ctx.network.connectedPeers());
-        this.plan(peersCovering(summaries, connected, this.nextFrom).length);
+        const coverage = peerCoverage(summaries);
+        this.plan(coverage, connected);
+        this.stopAtGap(coverage);
         this.dispatch(summaries, connected);
         const hedgeInMs = this.hedge(summaries, connected);
         this.process();
@@ -140,15 +150,23 @@ export class DownloadCoordinator {
 
   // ---- planning and downloads ------------------------------------------------------
 
-  /** Opens ranges from `nextFrom` while the window has room. */
-  private plan(usablePeers: number): void {
+  /**
+   * Opens ranges from `nextFrom` while the window has room. A range is served whole by one
+   * peer, so it never runs past the end of the longest peer coverage from its start: ranges
+   * are cut where peers' [earliest, proven] intervals end (a peer behind the tip, pruned
+   * peers above it), and none is opened at a height nobody holds.
+   */
+  private plan(coverage: readonly PeerCoverage[], connected: ReadonlySet<PeerId>): void {
     while (this.nextFrom <= this.target) {
+      const end = servableEnd(coverage, this.nextFrom);
+      if (end === undefined) return;
       const size = nextRangeSize({
         nextFrom: this.nextFrom,
-        target: this.target,
+        target: Math.min(this.target, end),
         sizer: this.sizer,
         maxRange: this.settings.rangeSize.max,
-        usablePeers,
+        usablePeers: peersServing(coverage, this.nextFrom, this.nextFrom).filter((c) => connected.has(c.peer))
+          .length,
       });
       const reserve = size + this.settings.extras;
       if (!this.window.canOpen(reserve)) return;
@@ -157,6 +175,18 @@ export class DownloadCoordinator {
       this.batches.push(new Batch(this.nextId++, this.nextFrom, to, reserve, this.options.onTransition));
       this.nextFrom = to + 1;
     }
+  }
+
+  /**
+   * Everything below `nextFrom` is stored and no peer holds `nextFrom`: waiting cannot
+   * help (a peer that is merely away still counts as holding its heights), so the run
+   * stops with the heights nobody has, for the manager's recovery to look for new peers.
+   */
+  private stopAtGap(coverage: readonly PeerCoverage[]): void {
+    if (this.batches.length > 0 || this.nextFrom > this.target) return;
+    const gap = gapAt(coverage, this.nextFrom, this.target);
+    if (!gap) return;
+    throw new StrategyError('strategy.heights-unavailable', describeGap(gap, coverage), { ...gap });
   }
 
   /** Gives waiting ranges, lowest first, to the best free peers that can serve them. */

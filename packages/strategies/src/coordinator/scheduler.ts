@@ -1,6 +1,7 @@
 import type { PeerId, PeerSummary, SyncContext } from '@hotsync/core';
 import type { AdaptiveRangeSize } from './adaptive-range-size.js';
 import type { Batch } from './batch-state.js';
+import { peerCoverage, peersServing } from './coverage.js';
 
 /**
  * A range never leaves fewer blocks than this after it: after a view gap a range may grow
@@ -37,15 +38,6 @@ export function nextRangeSize(input: RangePlanInput): number {
   return size;
 }
 
-/** Peers connected now, unbanned, whose proven height reaches `height`. */
-export function peersCovering(
-  summaries: readonly PeerSummary[],
-  connected: ReadonlySet<PeerId>,
-  height: number,
-): PeerSummary[] {
-  return summaries.filter((p) => !p.banned && connected.has(p.peer) && p.provenHeight >= height);
-}
-
 /**
  * The best free peer for `batch` (DESIGN §6 selection: weighted by score and throughput,
  * skipping busy, resting and banned peers and those whose proven height is below the
@@ -76,8 +68,9 @@ export function pickPeer(
   };
   let candidates = select(batch.excluded);
   if (candidates.length === 0 && batch.excluded.size > 0) {
-    const others = peersCovering(summaries, connected, batch.to).filter(
-      (p) => !batch.excluded.has(p.peer) && !busyWith.includes(p.peer),
+    // Only peers that hold the whole range (a pruned peer above `from` never will).
+    const others = peersServing(peerCoverage(summaries), batch.from, batch.to).filter(
+      (p) => connected.has(p.peer) && !batch.excluded.has(p.peer) && !busyWith.includes(p.peer),
     );
     // Someone else could serve it once free: wait for them rather than go back to a peer that failed it.
     if (others.length > 0) return undefined;

@@ -54,7 +54,7 @@ export async function reconcileUncommittedTip(
   let point = trustedPointAt(ctx, committed);
   while (tried.size < (options.maxPeers ?? 4)) {
     throwIfAborted(signal);
-    const peer = acquirePeer(ctx, tip.height, tried);
+    const peer = acquirePeer(ctx, point.height + 1, tip.height, tried);
     if (!peer) break;
     tried.add(peer);
     for (;;) {
@@ -97,8 +97,14 @@ export async function reconcileUncommittedTip(
   };
 }
 
-function acquirePeer(ctx: SyncContext, minHeight: number, tried: ReadonlySet<PeerId>): PeerId | undefined {
-  for (const peer of ctx.peers.selectPeers({ minHeight, count: 4, exclude: tried })) {
+/** A peer that proved `minHeight` and holds the blocks from `fromHeight` (not pruned above it). */
+function acquirePeer(
+  ctx: SyncContext,
+  fromHeight: number,
+  minHeight: number,
+  tried: ReadonlySet<PeerId>,
+): PeerId | undefined {
+  for (const peer of ctx.peers.selectPeers({ minHeight, fromHeight, count: 4, exclude: tried })) {
     if (ctx.peers.acquire(peer)) return peer;
   }
   return undefined;
