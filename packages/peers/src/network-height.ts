@@ -10,7 +10,7 @@ export interface HeightSample {
 /** The estimate, with where it came from. Extends core's NetworkHeightEstimate. */
 export interface NetworkHeightReport extends NetworkHeightEstimate {
   /**
-   * True when `height` is the median of proven heights. False when it fell back on claims
+   * True when `height` is the highest proven height. False when it fell back on claims
    * (only with `allowUnproven`, and only when too few proofs exist): treat it as a hint.
    */
   readonly proven: boolean;
@@ -44,9 +44,12 @@ export function lowerMedian(values: readonly number[]): number | undefined {
 }
 
 /**
- * The network height from peers' statuses (DESIGN §6): the median of proven heights, so a
- * peer claiming a huge height without a proof changes nothing, and a minority with proofs
- * cannot drag the target away from the majority either.
+ * The network height from peers' statuses (DESIGN §6): the highest proven height, once at
+ * least `minProvenPeers` peers proved one. A claim without a proof changes nothing. A proof
+ * is a quorum certificate, which Byzantine peers cannot forge under the BFT assumption, so
+ * the highest proven height is a height the chain really reached, even when one honest
+ * peer proves it among many that serve an older prefix (a median of proven heights would
+ * let a majority of stale or Sybil peers hold a node below the honest tip).
  */
 export function estimateNetworkHeight(
   samples: Iterable<HeightSample>,
@@ -62,7 +65,7 @@ export function estimateNetworkHeight(
   const claimedMedian = lowerMedian(claimed);
   const common = { maxProvenHeight, claimedMedian, claimants: claimed.length };
   if (proven.length >= options.minProvenPeers) {
-    return { height: lowerMedian(proven), basis: proven.length, proven: true, ...common };
+    return { height: maxProvenHeight, basis: proven.length, proven: true, ...common };
   }
   if (options.allowUnproven && claimed.length > 0) {
     return { height: claimedMedian, basis: claimed.length, proven: false, ...common };

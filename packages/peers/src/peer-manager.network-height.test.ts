@@ -35,10 +35,10 @@ function tenPeers() {
 }
 
 describe('network height', () => {
-  it('stays at the honest median with 4 of 10 peers lying wildly high', () => {
+  it('stays at the highest proven height with 4 of 10 peers lying wildly high', () => {
     const { pm } = tenPeers();
     expect(pm.networkHeight()).toMatchObject({
-      height: 10_000,
+      height: 10_010,
       basis: 6,
       proven: true,
       maxProvenHeight: 10_010,
@@ -46,25 +46,26 @@ describe('network height', () => {
     // Proofs exist, so allowing claims changes nothing; and even the median of all claims
     // stays on an honest value, because the liars are a minority.
     const claims = pm.networkHeight({ allowUnproven: true });
-    expect(claims).toMatchObject({ height: 10_000, proven: true, claimedMedian: 10_004, claimants: 10 });
+    expect(claims).toMatchObject({ height: 10_010, proven: true, claimedMedian: 10_004, claimants: 10 });
   });
 
   it('cannot be raised by a claim alone when proofs are required', () => {
     const { pm } = tenPeers();
     for (let i = 0; i < 6; i++) pm.updateStatus(`honest-${i}`, status(5_000_000_000));
-    // Every peer now claims far more; the proven median cannot move (claims cap servable height,
-    // not what was proven).
-    expect(pm.networkHeight().height).toBe(10_000);
-    // A verified proof does raise it, and only as far as the proving majority goes.
+    // Every peer now claims far more; the proven height cannot move (claims cap servable
+    // height, not what was proven).
+    expect(pm.networkHeight().height).toBe(10_010);
+    // A verified proof (a quorum certificate, unforgeable by Byzantine peers) does raise it,
+    // to exactly the proven height.
     pm.updateStatus('honest-0', status(5_000_000_000), 20_000);
-    expect(pm.networkHeight().height).toBe(10_002);
+    expect(pm.networkHeight().height).toBe(20_000);
   });
 
   it('ignores banned and removed peers', () => {
     const { pm } = tenPeers();
     pm.recordOutcome('honest-5', { kind: 'invalid-data', check: 'qc.signature' });
     pm.removePeer('honest-4');
-    expect(pm.networkHeight()).toMatchObject({ height: 9_995, basis: 4 });
+    expect(pm.networkHeight()).toMatchObject({ height: 10_002, basis: 4 });
   });
 
   it('uses claims only when asked and no proof exists yet, flagged unproven', () => {
@@ -79,11 +80,11 @@ describe('network height', () => {
 
   it('flags being ahead of the network as a possible fork or partition, once per change', () => {
     const { pm, events } = tenPeers();
-    expect(pm.assessNetwork(9_000).position).toEqual({ kind: 'behind', blocks: 1_000 });
-    expect(pm.assessNetwork(10_001).position).toEqual({ kind: 'in-sync', blocks: 1 });
-    const ahead = pm.assessNetwork(10_500);
+    expect(pm.assessNetwork(9_010).position).toEqual({ kind: 'behind', blocks: 1_000 });
+    expect(pm.assessNetwork(10_011).position).toEqual({ kind: 'in-sync', blocks: 1 });
+    const ahead = pm.assessNetwork(10_510);
     expect(ahead.position).toEqual({ kind: 'ahead', blocks: 500, suspicion: 'fork-or-partition' });
-    pm.assessNetwork(10_600);
+    pm.assessNetwork(10_610);
     const positions = events.filter((e) => e.type === 'position');
     expect(positions.map((e) => e.type === 'position' && e.position.kind)).toEqual([
       'behind',

@@ -28,6 +28,7 @@ describe('simulation sweep', () => {
   }, 600_000);
 
   it('generates the same scenario from the same seed, and keeps the promises the design makes', () => {
+    let staleMajorities = 0;
     for (let seed = 0; seed < 2_000; seed++) {
       const s = generateScenario(seed);
       expect(generateScenario(seed)).toEqual(s);
@@ -41,11 +42,13 @@ describe('simulation sweep', () => {
         }
         if (e.kind === 'partition') expect(e.healAtMs - e.atMs).toBeLessThanOrEqual(MAX_OUTAGE_MS);
       }
-      // Honest laggards stay a minority of the honest peers (the target is a lower median).
+      // Honest laggards may outnumber the full peers (the target is the highest proven
+      // height); the sweep must actually draw such scenarios.
       const lagging = s.honest.filter((h) => h.upToHeight !== undefined).length;
-      expect(lagging === 0 || s.honest.length - lagging > lagging).toBe(true);
+      if (lagging >= s.honest.length - lagging) staleMajorities++;
       if (s.strategy === 'fast') expect(s.chain.snapshotHeights.length).toBeGreaterThan(0);
     }
+    expect(staleMajorities).toBeGreaterThan(50);
   });
 
   it('replays a seed exactly: the same events, penalties and end (what `pnpm sim --seed S` relies on)', async () => {

@@ -114,6 +114,23 @@ describe('peers with pruned history or behind the tip (simnet, real SyncManager)
     },
   );
 
+  it.each([
+    ['parallel', () => [parallelStrategy()]],
+    ['incremental', () => [incrementalStrategy()]],
+  ] as const)(
+    '%s: four stale peers proving 256 do not hold the node below the one peer proving 600',
+    async (name, strategies) => {
+      // The target is the highest proven height, not a median: a majority of peers serving a
+      // valid older prefix (lagging, or Sybils doing it on purpose) cannot stop us early.
+      const peers = [holding('tip', 0), ...[0, 1, 2, 3].map((i) => holding(`stale${i}`, 0, 256))];
+      const { result, outcome, history } = await sync(4, peers, strategies, name);
+      expect(outcome, history.join('\n')).toMatchObject({ kind: 'synced', height: TIP });
+      expectSyncedToHonestTip(result);
+      expectNoInvalidBlockStored(result);
+      expectOnlyPenalized(result, []);
+    },
+  );
+
   it.each([1, 2])(
     'parallel: any union of overlapping coverages that spans the chain is synced (seed %i)',
     async (seed) => {
