@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type ChainSpec, referenceChainSpec } from '../chain/chain-spec.js';
 import { twoChainProof } from '../chain/commit-proof.js';
 import type { Block, TrustAnchor, ValidatorSet } from '../chain/types.js';
@@ -242,6 +243,9 @@ export class DefaultSyncManager implements SyncManager {
     try {
       for (;;) {
         const attempt = new AbortController();
+        // Every request in flight listens on this signal (and removes its listener when it
+        // ends): allow that many without Node's leak warning, which fires at 11.
+        setMaxListeners(this.config.performance.parallelDownloadLimit * 4 + 16, attempt.signal);
         const onStop = () => attempt.abort(stop.reason);
         stop.addEventListener('abort', onStop, { once: true });
         const unwatch = this.tracker.onStall((ms) =>
