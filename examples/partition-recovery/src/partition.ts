@@ -159,8 +159,11 @@ export async function runPartitionRecovery(
     const majorityFrom = v0.status!.committedHeight;
     const cutAt = Date.now();
     io.say(`v${CUT} is cut off at height ${n(cutFrom)}: its connections are closed and new ones refused`);
+    // From the higher of the two: v0 may have committed a block or two more by the time
+    // v3 reported itself isolated, and the majority must commit the whole gap without v3.
+    const gapFrom = Math.max(cutFrom, majorityFrom);
     const healAt = await v0.until(
-      (s) => s.committedHeight >= cutFrom + options.gapBlocks,
+      (s) => s.committedHeight >= gapFrom + options.gapBlocks,
       left(),
       `the three others committing ${options.gapBlocks} blocks without v${CUT}`,
     );
