@@ -1,5 +1,5 @@
-import { ManualClock, WIRE_METHODS, type WireMethod } from '@hotsync/core';
-import { describe, expect, it } from 'vitest';
+import { ManualClock, TokenBucket, WIRE_METHODS, type WireMethod } from '@hotsync/core';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_RATE_LIMITS } from './options.js';
 import { InboundRateLimiter, type RateQuota } from './rate-limiter.js';
 
@@ -56,5 +56,32 @@ describe('InboundRateLimiter (token bucket on the injected clock)', () => {
     const limiter = new InboundRateLimiter(clock, DEFAULT_RATE_LIMITS, 100);
     for (let i = 0; i < 1_000; i++) limiter.take(`p${i}`, 'status');
     expect(limiter.size).toBeLessThanOrEqual(100);
+  });
+
+  it('when full, drops the least recently used: a peer still asking keeps its (empty) bucket', () => {
+    const clock = new ManualClock(0);
+    const limiter = new InboundRateLimiter(clock, quotas({ perSecond: 1, burst: 1 }), 16);
+    expect(limiter.take('flooder', 'status').allowed).toBe(true);
+    for (let i = 0; i < 100; i++) {
+      limiter.take(`sybil${i}`, 'status');
+      // The flooder keeps asking between the newcomers: it is never the least recently used.
+      expect(limiter.take('flooder', 'status').allowed).toBe(false);
+    }
+    expect(limiter.size).toBeLessThanOrEqual(16);
+  });
+
+  it('a stream of new peers costs amortized constant work, not a scan of the table each', () => {
+    // The clock stands still, so no bucket refills and every prune must evict: the old
+    // limiter freed one slot per newcomer and scanned all buckets for each (quadratic).
+    const clock = new ManualClock(0);
+    const max = 1_000;
+    const limiter = new InboundRateLimiter(clock, DEFAULT_RATE_LIMITS, max);
+    const examined = vi.spyOn(TokenBucket.prototype, 'tokens');
+    const newcomers = 20_000;
+    for (let i = 0; i < newcomers; i++) limiter.take(`p${i}`, 'blocks_by_range');
+    expect(limiter.size).toBeLessThanOrEqual(max);
+    // Each prune examines at most `max` buckets and frees at least max/8 slots.
+    expect(examined.mock.calls.length).toBeLessThanOrEqual((newcomers / (max / 8) + 1) * max);
+    examined.mockRestore();
   });
 });

@@ -52,6 +52,12 @@ const SEED = Number(process.env.HOTSYNC_FUZZ_SEED ?? 20_261_204);
 const RUNS = COUNTS.fuzzInputs;
 /** Memory the whole run may keep after a full collection (bounded, whatever the count). */
 const RETAINED_LIMIT_BYTES = 48 << 20;
+/**
+ * Per-test timeout for the async targets, scaled to the count: a property still running
+ * when vitest gives up keeps going in the background (its inputs resolve in microtasks) and
+ * starves the next test's timers, which then reports a bogus hang.
+ */
+const ASYNC_TEST_TIMEOUT_MS = 120_000 + RUNS * 3;
 
 let corpus: FuzzCorpus;
 let inbound: InboundHarness;
@@ -193,7 +199,7 @@ describe('wire fuzzing: server handlers', () => {
         params(method, 2),
       );
     },
-    120_000,
+    ASYNC_TEST_TIMEOUT_MS,
   );
 });
 
@@ -240,7 +246,7 @@ describe('wire fuzzing: a requester that goes silent', () => {
         params(method, 4),
       );
     },
-    120_000,
+    ASYNC_TEST_TIMEOUT_MS,
   );
 });
 
