@@ -113,8 +113,7 @@ function syncNode(
 /**
  * The cached main chain as a simnet chain, cut at the last stored commit proof at or below
  * `blocks`: simnet's own `SimChain.generate` would regenerate it in this process (tens of
- * seconds). SimChain has no public constructor from a store, so this builds one through
- * its private constructor; the report proposes `SimChain.fromStore` for @hotsync/simnet.
+ * seconds), so the cached store is copied and handed to `SimChain.fromStore`.
  */
 async function simChainFromCache(meta: ChainMeta, blocks: number): Promise<SimChain> {
   const cut = [...meta.proofHeights].reverse().find((h) => h <= blocks);
@@ -139,7 +138,7 @@ async function simChainFromCache(meta: ChainMeta, blocks: number): Promise<SimCh
       proofHeights: meta.proofHeights.filter((h) => h <= cut),
       stats: { blocks: cut, milliseconds: meta.generatedSeconds * 1000, blocksPerSec: 0 },
     };
-    return Reflect.construct(SimChain, [generated, store, meta.params.stateDepth]) as SimChain;
+    return SimChain.fromStore(generated, store, meta.params.stateDepth);
   } finally {
     await source.close();
   }

@@ -1,4 +1,5 @@
 import {
+  bytesEqual,
   createMemoryStateMachine,
   encodeBlock,
   type Hash,
@@ -9,6 +10,7 @@ import {
   toHex,
 } from '@hotsync/core';
 import { type ChainGeneratorOptions, type GeneratedChain, generateChain } from '@hotsync/core/testing';
+import { SimnetError } from '../errors.js';
 
 export interface SimChainOptions
   extends Omit<ChainGeneratorOptions, 'store' | 'stateMachine' | 'onProgress'> {
@@ -39,6 +41,33 @@ export class SimChain {
       store,
       stateMachine: createMemoryStateMachine({ depth: stateDepth }),
     });
+    return new SimChain(generated, store, stateDepth);
+  }
+
+  /**
+   * A chain generated elsewhere (a cache on disk, another process): `generated` describes
+   * it and `store` holds it, from genesis to `generated.tip` (shared read-only from then
+   * on). A store that does not hold that genesis and that tip is refused with
+   * `simnet.invalid-option`, so a stale cache cannot pass for the chain it names.
+   */
+  static fromStore(generated: GeneratedChain, store: MemoryChainStore, stateDepth: number): SimChain {
+    if (!Number.isSafeInteger(stateDepth) || stateDepth < 1) {
+      throw new SimnetError(
+        'simnet.invalid-option',
+        `stateDepth must be a positive integer, got ${stateDepth}`,
+      );
+    }
+    const genesis = store.iterateBlocks(0, 0)[Symbol.iterator]().next();
+    if (genesis.done || !bytesEqual(genesis.value.hash, generated.anchor.blockHash)) {
+      throw new SimnetError('simnet.invalid-option', "the store does not hold the generated chain's genesis");
+    }
+    const tip = store.tip();
+    if (!tip || tip.height !== generated.tip.height || !bytesEqual(tip.hash, generated.tip.hash)) {
+      throw new SimnetError(
+        'simnet.invalid-option',
+        `the store's tip (${tip?.height ?? 'none'}) is not the generated chain's tip (${generated.tip.height})`,
+      );
+    }
     return new SimChain(generated, store, stateDepth);
   }
 
