@@ -1,24 +1,17 @@
 import { setMaxListeners } from 'node:events';
 import {
-  type BlocksByRangeRequest,
-  type CommitProof,
-  type EpochChangeProof,
-  type Hash,
-  InvalidArgumentError,
   type PeerConnectionEvent,
   type PeerId,
   type PeerManager,
   type PeerStatus,
   protocolId,
   RequestError,
-  type SnapshotChunk,
-  type SnapshotChunkRequest,
-  type SnapshotManifest,
-  type SyncNetwork,
   WIRE_METHODS,
+  type WireLimits,
   type WireMethod,
   type WireRequestOf,
   type WireResponseValues,
+  WireSyncNetwork,
 } from '@hotsync/core';
 import {
   type Connection,
@@ -70,13 +63,12 @@ export interface HotsyncStats {
  * `services: { sync: hotsync({ chainId, store, peers }) }`, with TCP, noise and yamux
  * configured by the node and `hotsyncConnectionGater(peers)` as its gater.
  */
-export class HotsyncService implements SyncNetwork, Startable {
+export class HotsyncService extends WireSyncNetwork implements Startable {
   readonly [Symbol.toStringTag] = '@hotsync/network';
   readonly [serviceCapabilities]: string[] = ['@hotsync/sync'];
 
   readonly options: ResolvedNetworkOptions;
   private readonly peers: PeerManager | undefined;
-  private readonly listeners = new Set<(event: PeerConnectionEvent) => void>();
   private readonly inbound: InboundContext;
   private readonly exchange: StatusExchange;
   private readonly outbound = new Map<PeerId, OutboundTraffic>();
@@ -91,6 +83,7 @@ export class HotsyncService implements SyncNetwork, Startable {
     private readonly components: HotsyncComponents,
     init: HotsyncNetworkOptions,
   ) {
+    super();
     this.options = resolveNetworkOptions(init);
     this.peers = init.peers;
     this.protocols = WIRE_METHODS.map((m) => protocolId(this.options.chainId, m));
@@ -176,57 +169,6 @@ export class HotsyncService implements SyncNetwork, Startable {
     return this.exchange.confirmedPeers().filter((p) => this.connectionTo(p) !== undefined);
   }
 
-  async status(peer: PeerId, signal?: AbortSignal): Promise<PeerStatus> {
-    return (await this.ask(peer, { method: 'status' }, signal)).status;
-  }
-
-  blocksByRange(peer: PeerId, request: BlocksByRangeRequest, signal?: AbortSignal): Promise<Uint8Array[]> {
-    if (request.count === 0) return Promise.resolve([]);
-    // More than one request may carry is answered with fewer, as the contract allows (and simnet does).
-    const count = Math.min(request.count, this.options.limits.maxBlocksPerRequest);
-    return this.ask(peer, { method: 'blocks_by_range', startHeight: request.startHeight, count }, signal);
-  }
-
-  blocksByHash(peer: PeerId, hashes: readonly Hash[], signal?: AbortSignal): Promise<Uint8Array[]> {
-    if (hashes.length === 0) return Promise.resolve([]);
-    if (hashes.length > this.options.limits.maxHashesPerRequest) {
-      return Promise.reject(
-        new InvalidArgumentError(
-          'arg.out-of-range',
-          `${hashes.length} hashes in one request, at most ${this.options.limits.maxHashesPerRequest}`,
-        ),
-      );
-    }
-    return this.ask(peer, { method: 'blocks_by_hash', hashes }, signal);
-  }
-
-  commitProof(peer: PeerId, height: number, signal?: AbortSignal): Promise<CommitProof> {
-    return this.ask(peer, { method: 'commit_proof', height }, signal);
-  }
-
-  epochChangeProof(peer: PeerId, epoch: number, signal?: AbortSignal): Promise<EpochChangeProof> {
-    return this.ask(peer, { method: 'epoch_change_proof', epoch }, signal);
-  }
-
-  snapshotManifest(peer: PeerId, signal?: AbortSignal): Promise<SnapshotManifest> {
-    return this.ask(peer, { method: 'snapshot_manifest' }, signal);
-  }
-
-  snapshotChunk(peer: PeerId, request: SnapshotChunkRequest, signal?: AbortSignal): Promise<SnapshotChunk> {
-    return this.ask(
-      peer,
-      { method: 'snapshot_chunk', stateRoot: request.stateRoot, index: request.index },
-      signal,
-    );
-  }
-
-  onPeerEvent(listener: (event: PeerConnectionEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
-  }
-
   // ---- beyond SyncNetwork ---------------------------------------------------------------
 
   /** The last status `peer` reported in the exchange. */
@@ -255,7 +197,7 @@ export class HotsyncService implements SyncNetwork, Startable {
 
   // ---- internals -------------------------------------------------------------------
 
-  private async ask<M extends WireMethod>(
+  protected async ask<M extends WireMethod>(
     peer: PeerId,
     request: WireRequestOf<M>,
     signal: AbortSignal | undefined,
@@ -326,13 +268,15 @@ export class HotsyncService implements SyncNetwork, Startable {
   }
 
   private emit(event: PeerConnectionEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch (err) {
-        this.options.logger.error({ err, event: event.type }, 'a peer event listener threw');
-      }
-    }
+    this.emitPeerEvent(event);
+  }
+
+  protected listenerFailed(err: unknown, event: PeerConnectionEvent): void {
+    this.options.logger.error({ err, event: event.type }, 'a peer event listener threw');
+  }
+
+  protected requestLimits(): WireLimits {
+    return this.options.limits;
   }
 }
 

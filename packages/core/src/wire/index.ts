@@ -22,3 +22,4 @@ export * from './request-codec.js';
 export * from './response-frame.js';
 export * from './serve.js';
 export * from './status-message.js';
+export * from './wire-sync-network.js';

@@ -1,23 +1,14 @@
 import {
   type BandwidthCap,
-  type BlocksByRangeRequest,
   type CodecLimits,
-  type CommitProof,
-  type EpochChangeProof,
   encodeRequest,
-  type Hash,
-  InvalidArgumentError,
   type PeerConnectionEvent,
   type PeerId,
-  type PeerStatus,
-  type SnapshotChunk,
-  type SnapshotChunkRequest,
-  type SnapshotManifest,
-  type SyncNetwork,
   type WireLimits,
   type WireMethod,
   type WireRequestOf,
   type WireResponseValues,
+  WireSyncNetwork,
 } from '@hotsync/core';
 import { Exchange, type RequestTimeouts } from './exchange.js';
 import type { SimNetwork } from './sim-network.js';
@@ -39,69 +30,19 @@ export interface EndpointSettings {
  * with this node's limits; every failure is a RequestError of the kind the libp2p binding
  * would report. Listeners hear connects, disconnects and (after each connect) the peer's status.
  */
-export class SimEndpoint implements SyncNetwork {
-  private readonly listeners = new Set<(event: PeerConnectionEvent) => void>();
+export class SimEndpoint extends WireSyncNetwork {
   private listenerErrors = 0;
 
   constructor(
     readonly id: PeerId,
     private readonly network: SimNetwork,
     readonly settings: EndpointSettings,
-  ) {}
+  ) {
+    super();
+  }
 
   connectedPeers(): readonly PeerId[] {
     return this.network.connectedPeersOf(this.id);
-  }
-
-  async status(peer: PeerId, signal?: AbortSignal): Promise<PeerStatus> {
-    return (await this.ask(peer, { method: 'status' }, signal)).status;
-  }
-
-  blocksByRange(peer: PeerId, request: BlocksByRangeRequest, signal?: AbortSignal): Promise<Uint8Array[]> {
-    if (request.count === 0) return Promise.resolve([]);
-    // Asking for more than a request may carry is answered with fewer, as the contract allows.
-    const count = Math.min(request.count, this.settings.limits.maxBlocksPerRequest);
-    return this.ask(peer, { method: 'blocks_by_range', startHeight: request.startHeight, count }, signal);
-  }
-
-  blocksByHash(peer: PeerId, hashes: readonly Hash[], signal?: AbortSignal): Promise<Uint8Array[]> {
-    if (hashes.length === 0) return Promise.resolve([]);
-    if (hashes.length > this.settings.limits.maxHashesPerRequest) {
-      return Promise.reject(
-        new InvalidArgumentError(
-          'arg.out-of-range',
-          `${hashes.length} hashes in one request, at most ${this.settings.limits.maxHashesPerRequest}`,
-        ),
-      );
-    }
-    return this.ask(peer, { method: 'blocks_by_hash', hashes }, signal);
-  }
-
-  commitProof(peer: PeerId, height: number, signal?: AbortSignal): Promise<CommitProof> {
-    return this.ask(peer, { method: 'commit_proof', height }, signal);
-  }
-
-  epochChangeProof(peer: PeerId, epoch: number, signal?: AbortSignal): Promise<EpochChangeProof> {
-    return this.ask(peer, { method: 'epoch_change_proof', epoch }, signal);
-  }
-
-  snapshotManifest(peer: PeerId, signal?: AbortSignal): Promise<SnapshotManifest> {
-    return this.ask(peer, { method: 'snapshot_manifest' }, signal);
-  }
-
-  snapshotChunk(peer: PeerId, request: SnapshotChunkRequest, signal?: AbortSignal): Promise<SnapshotChunk> {
-    return this.ask(
-      peer,
-      { method: 'snapshot_chunk', stateRoot: request.stateRoot, index: request.index },
-      signal,
-    );
-  }
-
-  onPeerEvent(listener: (event: PeerConnectionEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
   }
 
   /** What this node exchanged with each peer so far. */
@@ -118,14 +59,16 @@ export class SimEndpoint implements SyncNetwork {
 
   /** @internal */
   peerEvent(event: PeerConnectionEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch (err) {
-        this.listenerErrors++;
-        this.network.handlerFailed(this.id, err);
-      }
-    }
+    this.emitPeerEvent(event);
+  }
+
+  protected listenerFailed(err: unknown): void {
+    this.listenerErrors++;
+    this.network.handlerFailed(this.id, err);
+  }
+
+  protected requestLimits(): WireLimits {
+    return this.settings.limits;
   }
 
   /** @internal A connection to `peer` is up: tell listeners, then learn its status. */
@@ -140,7 +83,7 @@ export class SimEndpoint implements SyncNetwork {
     );
   }
 
-  private ask<M extends WireMethod>(
+  protected ask<M extends WireMethod>(
     peer: PeerId,
     request: WireRequestOf<M>,
     signal: AbortSignal | undefined,
