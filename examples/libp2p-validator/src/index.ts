@@ -13,6 +13,7 @@ export {
   type Libp2pConsensusTransportOptions,
 } from './consensus-transport.js';
 export { type DataDirs, openDataDirs } from './data-dir.js';
+export { type DemoIo, type DemoMainOptions, runDemoMain, showSyncProgress } from './demo-main.js';
 export { ExampleError, type ExampleErrorCode } from './errors.js';
 export { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder } from './frames.js';
 export { withFreshNetworkHeight } from './fresh-network-height.js';

@@ -3,18 +3,17 @@ import {
   type DataDirs,
   DEMO_CONSENSUS,
   DEMO_SYNC,
+  type DemoIo,
   ExampleError,
   ensureHistory,
-  type FromValidator,
   type History,
-  type LinePrinter,
   LocalCluster,
   type LogLevelName,
   openDataDirs,
-  type ProgressView,
   QcLedger,
   type SyncReport,
   type SyncSettings,
+  showSyncProgress,
   type ValidatorStatus,
 } from '@hotsync/example-libp2p-validator';
 
@@ -72,13 +71,7 @@ export interface LocalNetworkDemoResult {
   readonly seconds: number;
 }
 
-export interface DemoIo {
-  readonly view: ProgressView;
-  /** Formats the validators' log lines (pino JSON). */
-  readonly printer: LinePrinter;
-  /** The demo's own narrative lines. */
-  readonly say: (line: string) => void;
-}
+export type { DemoIo };
 
 export const VALIDATORS = 4;
 /** Depth of the reference state tree (1,024 buckets: plenty for the payload's 5,000 keys). */
@@ -133,7 +126,7 @@ export async function runLocalNetworkDemo(
         if (name === `v${LATE}` && message.type === 'mode' && message.to === 'participating') {
           lateResumedAt = message.height;
         }
-        showProgress(name, message, io.view);
+        showSyncProgress(name, message, io.view);
       },
     });
     const running = cluster;
@@ -201,22 +194,6 @@ async function prepareHistory(
       : `history of ${n(history.tipHeight)} blocks from the cache: ${history.dir}`,
   );
   return history;
-}
-
-/** The late validator's sync progress, as it reports it, drawn by the view. */
-function showProgress(name: string, message: FromValidator, view: ProgressView): void {
-  if (message.type !== 'sync-progress') return;
-  const p = message.progress;
-  if (p.target === undefined || p.phase === 'idle') return;
-  view.update({
-    label: name,
-    phase: p.phase,
-    value: p.height,
-    total: p.target,
-    ratePerSec: p.ratePerSec,
-    etaMs: p.etaMs,
-    peers: p.peers,
-  });
 }
 
 type Played = Omit<LocalNetworkDemoResult, 'history' | 'dataDir' | 'kept' | 'exitCodes' | 'seconds'>;

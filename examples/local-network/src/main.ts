@@ -1,9 +1,4 @@
-import {
-  createProgressView,
-  parentLogger,
-  prettyLines,
-  progressModeFor,
-} from '@hotsync/example-libp2p-validator';
+import { runDemoMain } from '@hotsync/example-libp2p-validator';
 import { parseCli, USAGE } from './args.js';
 import { runLocalNetworkDemo } from './demo.js';
 import { summaryLines } from './summary.js';
@@ -25,32 +20,10 @@ if (cli.help) {
   process.exit(0);
 }
 
-const mode = cli.progress === 'auto' ? progressModeFor(process.stdout) : cli.progress;
-const view = createProgressView({ mode, stream: process.stdout });
-const printer = prettyLines({ colorize: mode === 'tty', json: cli.logJson });
-const logger = parentLogger('demo', 'info', printer, (line) => view.log(line));
-const abort = new AbortController();
-process.once('SIGINT', () => {
-  logger.warn('interrupted: stopping every validator');
-  abort.abort(new Error('interrupted (SIGINT)'));
+await runDemoMain({
+  name: 'demo',
+  progress: cli.progress,
+  logJson: cli.logJson,
+  run: (signal, io) => runLocalNetworkDemo({ ...cli.demo, signal }, io),
+  summary: summaryLines,
 });
-
-try {
-  const result = await runLocalNetworkDemo(
-    { ...cli.demo, signal: abort.signal },
-    { view, printer, say: (line) => logger.info(line) },
-  );
-  for (const line of summaryLines(result)) console.log(line);
-  process.exitCode = 0;
-} catch (err) {
-  view.stop();
-  const reason = abort.signal.aborted
-    ? String(abort.signal.reason)
-    : err instanceof Error
-      ? err.message
-      : String(err);
-  console.error(`\ndemo failed: ${reason}`);
-  process.exitCode = abort.signal.aborted ? 130 : 1;
-}
-// Everything was stopped; if a handle still lingers, do not hang.
-setTimeout(() => process.exit(process.exitCode), 5_000).unref();

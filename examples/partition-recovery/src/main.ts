@@ -1,12 +1,9 @@
 import { parseArgs } from 'node:util';
 import {
-  createProgressView,
   defaultCacheRoot,
   type LogLevelName,
   type ProgressMode,
-  parentLogger,
-  prettyLines,
-  progressModeFor,
+  runDemoMain,
 } from '@hotsync/example-libp2p-validator';
 import { partitionSummary, runPartitionRecovery } from './partition.js';
 
@@ -78,46 +75,26 @@ if (!levels.includes(values['log-level']) || !modes.includes(values.progress)) {
   process.exit(2);
 }
 
-const mode = values.progress === 'auto' ? progressModeFor(process.stdout) : (values.progress as ProgressMode);
-const view = createProgressView({ mode, stream: process.stdout });
-const printer = prettyLines({ colorize: mode === 'tty', json: values['log-json'] });
-const logger = parentLogger('partition', 'info', printer, (line) => view.log(line));
-const abort = new AbortController();
-process.once('SIGINT', () => {
-  logger.warn('interrupted: stopping every validator');
-  abort.abort(new Error('interrupted (SIGINT)'));
-});
+const options = {
+  seed: int('seed', values.seed, 2, 0),
+  historyBlocks: int('blocks', values.blocks, 1_000, 100),
+  liveBlocksBefore: 10,
+  gapBlocks: int('gap', values.gap, 150, 1),
+  blocksAfterHeal: 20,
+  votes: 5,
+  timeoutMs: int('timeout', values.timeout, 240, 10) * 1000,
+  logLevel: values['log-level'] as LogLevelName,
+  ...(values.data !== undefined && { dataDir: values.data }),
+  ...(!values['no-cache'] && { cacheDir: values.cache ?? defaultCacheRoot() }),
+  ...(values['metrics-port'] !== undefined && {
+    metricsPort: int('metrics-port', values['metrics-port'], 0, 0),
+  }),
+};
 
-try {
-  const result = await runPartitionRecovery(
-    {
-      seed: int('seed', values.seed, 2, 0),
-      historyBlocks: int('blocks', values.blocks, 1_000, 100),
-      liveBlocksBefore: 10,
-      gapBlocks: int('gap', values.gap, 150, 1),
-      blocksAfterHeal: 20,
-      votes: 5,
-      timeoutMs: int('timeout', values.timeout, 240, 10) * 1000,
-      logLevel: values['log-level'] as LogLevelName,
-      signal: abort.signal,
-      ...(values.data !== undefined && { dataDir: values.data }),
-      ...(!values['no-cache'] && { cacheDir: values.cache ?? defaultCacheRoot() }),
-      ...(values['metrics-port'] !== undefined && {
-        metricsPort: int('metrics-port', values['metrics-port'], 0, 0),
-      }),
-    },
-    { view, printer, say: (line) => logger.info(line) },
-  );
-  for (const line of partitionSummary(result)) console.log(line);
-  process.exitCode = 0;
-} catch (err) {
-  view.stop();
-  const reason = abort.signal.aborted
-    ? String(abort.signal.reason)
-    : err instanceof Error
-      ? err.message
-      : String(err);
-  console.error(`\npartition-recovery failed: ${reason}`);
-  process.exitCode = abort.signal.aborted ? 130 : 1;
-}
-setTimeout(() => process.exit(process.exitCode), 5_000).unref();
+await runDemoMain({
+  name: 'partition-recovery',
+  progress: values.progress as ProgressMode | 'auto',
+  logJson: values['log-json'],
+  run: (signal, io) => runPartitionRecovery({ ...options, signal }, io),
+  summary: partitionSummary,
+});

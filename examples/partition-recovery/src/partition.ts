@@ -3,19 +3,18 @@ import {
   type DataDirs,
   DEMO_CONSENSUS,
   DEMO_SYNC,
+  type DemoIo,
   ExampleError,
   ensureHistory,
-  type FromValidator,
   type History,
-  type LinePrinter,
   LocalCluster,
   type LogLevelName,
   openDataDirs,
-  type ProgressView,
   QcLedger,
   type SignedQcs,
   type SyncReport,
   type SyncSettings,
+  showSyncProgress,
   type ValidatorStatus,
 } from '@hotsync/example-libp2p-validator';
 
@@ -71,11 +70,7 @@ export interface PartitionRecoveryResult {
   readonly seconds: number;
 }
 
-export interface PartitionIo {
-  readonly view: ProgressView;
-  readonly printer: LinePrinter;
-  readonly say: (line: string) => void;
-}
+export type PartitionIo = DemoIo;
 
 const CUT = 3;
 const ALL = [0, 1, 2, 3];
@@ -135,7 +130,7 @@ export async function runPartitionRecovery(
         if (name === `v${CUT}`) {
           if (message.type === 'sync-report') syncs.push(message.report);
           if (message.type === 'mode' && message.to === 'participating') resumedAt = message.height;
-          showProgress(name, message, io.view);
+          showSyncProgress(name, message, io.view);
         }
       },
     });
@@ -246,21 +241,6 @@ export async function runPartitionRecovery(
     if (cluster) await cluster.stopAll();
     await dirs.close();
   }
-}
-
-function showProgress(name: string, message: FromValidator, view: ProgressView): void {
-  if (message.type !== 'sync-progress') return;
-  const p = message.progress;
-  if (p.target === undefined || p.phase === 'idle') return;
-  view.update({
-    label: name,
-    phase: p.phase,
-    value: p.height,
-    total: p.target,
-    ratePerSec: p.ratePerSec,
-    etaMs: p.etaMs,
-    peers: p.peers,
-  });
 }
 
 /** The closing summary, from the measured result. */
