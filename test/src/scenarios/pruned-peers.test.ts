@@ -3,6 +3,7 @@ import {
   expectNoInvalidBlockStored,
   expectOnlyPenalized,
   expectSyncedToHonestTip,
+  forgedChain,
   type NodeSpec,
   runScenario,
   SimChain,
@@ -36,6 +37,52 @@ function holding(id: string, from: number, to = TIP): NodeSpec {
   };
 }
 
+/** Syncs a fresh node (`me`) from `peers` serving `chain`; resolves with its outcome and phase history. */
+async function syncFrom(
+  chain: SimChain,
+  seed: number,
+  peers: readonly NodeSpec[],
+  strategies: () => readonly SyncStrategy[],
+  defaultStrategy: string,
+  /** Runs on the syncing node's context before it starts (e.g. a store left by an earlier run). */
+  prepare?: (ctx: SyncNodeContext) => Promise<void>,
+) {
+  let me: StrategyNode | undefined;
+  let settled = false;
+  const factory = strategyNode({
+    strategies,
+    config: { strategy: { default: defaultStrategy, parallelThreshold: 64 } },
+    onNode: (n) => {
+      me = n;
+      void n.outcome.finally(() => (settled = true));
+    },
+  });
+  const result = await runScenario({
+    seed,
+    chains: { main: chain },
+    nodes: [
+      ...peers,
+      {
+        id: 'me',
+        role: 'sync',
+        chain: 'main',
+        startAtMs: START_AFTER_MS,
+        sync: async (ctx) => {
+          await prepare?.(ctx);
+          return factory(ctx);
+        },
+      },
+    ],
+    links: LINKS,
+    until: { deadlineMs: 300_000, condition: () => settled },
+  });
+  const outcome = await me!.outcome;
+  const history = me!.manager.status().history.map((t) => `${t.to.name}: ${t.reason}`);
+  return { result, me: me!, outcome, history };
+}
+
+type SyncArgs = Parameters<typeof syncFrom> extends [SimChain, ...infer Rest] ? Rest : never;
+
 /**
  * Peers that each hold only part of the chain (an archive behind the tip, pruned nodes at
  * the tip): every range must be served whole by one peer, so ranges are cut where the
@@ -45,52 +92,11 @@ function holding(id: string, from: number, to = TIP): NodeSpec {
 describe('peers with pruned history or behind the tip (simnet, real SyncManager)', () => {
   let chain: SimChain;
   beforeAll(async () => {
-    // One epoch: a pruned peer cannot serve the epoch changes below its history, and
-    // discovery walks a peer's epochs with that peer (see the report of this change).
+    // One epoch, so these tests are about coverage alone (pruned peers across epochs: below).
     chain = await SimChain.generate({ seed: 31, blocks: TIP, epochLength: 1_000, transactionsPerBlock: 2 });
   }, 60_000);
 
-  async function sync(
-    seed: number,
-    peers: readonly NodeSpec[],
-    strategies: () => readonly SyncStrategy[],
-    defaultStrategy: string,
-    /** Runs on the syncing node's context before it starts (e.g. a store left by an earlier run). */
-    prepare?: (ctx: SyncNodeContext) => Promise<void>,
-  ) {
-    let me: StrategyNode | undefined;
-    let settled = false;
-    const factory = strategyNode({
-      strategies,
-      config: { strategy: { default: defaultStrategy, parallelThreshold: 64 } },
-      onNode: (n) => {
-        me = n;
-        void n.outcome.finally(() => (settled = true));
-      },
-    });
-    const result = await runScenario({
-      seed,
-      chains: { main: chain },
-      nodes: [
-        ...peers,
-        {
-          id: 'me',
-          role: 'sync',
-          chain: 'main',
-          startAtMs: START_AFTER_MS,
-          sync: async (ctx) => {
-            await prepare?.(ctx);
-            return factory(ctx);
-          },
-        },
-      ],
-      links: LINKS,
-      until: { deadlineMs: 300_000, condition: () => settled },
-    });
-    const outcome = await me!.outcome;
-    const history = me!.manager.status().history.map((t) => `${t.to.name}: ${t.reason}`);
-    return { result, me: me!, outcome, history };
-  }
+  const sync = (...args: SyncArgs) => syncFrom(chain, ...args);
 
   const boundary = [holding('archive', 0, 256), holding('pruned0', 257), holding('pruned1', 257)];
 
@@ -211,4 +217,60 @@ describe('peers with pruned history or behind the tip (simnet, real SyncManager)
       expectOnlyPenalized(result, []);
     },
   );
+});
+
+/**
+ * Several epochs, most peers pruned: a pruned peer keeps no epoch changes below its
+ * history, so proving its height needs the earlier changes from someone else (an archive
+ * behind the tip). Discovery asks other peers for the changes a peer cannot supply; every
+ * change is verified with the set before it, so a helper cannot slip in a wrong set.
+ */
+describe('pruned peers across epochs (simnet, real SyncManager)', () => {
+  let chain: SimChain;
+  beforeAll(async () => {
+    // Epochs end at 199, 399 and 599; the archive holds 0..512, the pruned peers 300..600:
+    // they cannot supply the change ending epoch 0, nor serve 1..299.
+    chain = await SimChain.generate({ seed: 32, blocks: TIP, epochLength: 200, transactionsPerBlock: 2 });
+  }, 60_000);
+
+  it.each([
+    ['parallel', () => [parallelStrategy()]],
+    ['incremental', () => [incrementalStrategy()]],
+  ] as const)(
+    '%s: the pruned peers prove the tip with an epoch change from the archive; nobody is blamed',
+    async (name, strategies) => {
+      expect(chain.generated.proofHeights).toContain(512);
+      const peers = [holding('archive', 0, 512), holding('pruned0', 300), holding('pruned1', 300)];
+      const { result, me, outcome, history } = await syncFrom(chain, 5, peers, strategies, name);
+      expect(outcome, history.join('\n')).toMatchObject({ kind: 'synced', height: TIP });
+      expectSyncedToHonestTip(result);
+      expectNoInvalidBlockStored(result);
+      expectOnlyPenalized(result, []);
+      // The pruned peers proved the tip (without the archive's epoch change they could not).
+      const proven = me.peers
+        .peers()
+        .filter((p) => p.provenHeight === TIP)
+        .map((p) => p.peer);
+      expect(proven.sort()).toEqual(['pruned0', 'pruned1']);
+    },
+  );
+
+  it("a forger among the peers asked for the epoch change is blamed, and the archive's change is used", async () => {
+    const peers = [
+      { id: 'forger', role: 'serve', chain: 'main', behaviours: [forgedChain()] } as const,
+      holding('archive', 0, 512),
+      holding('pruned0', 300),
+    ];
+    const { result, outcome, history } = await syncFrom(
+      chain,
+      6,
+      peers,
+      () => [parallelStrategy()],
+      'parallel',
+    );
+    expect(outcome, history.join('\n')).toMatchObject({ kind: 'synced', height: TIP });
+    expectSyncedToHonestTip(result);
+    expectNoInvalidBlockStored(result);
+    expectOnlyPenalized(result, ['forger']);
+  });
 });

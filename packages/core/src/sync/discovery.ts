@@ -44,6 +44,9 @@ export interface DiscoveryResult {
 /** A peer lied or sent something that does not verify: blamed, never trusted. */
 const PeerMisbehaved = VerificationFailureError;
 
+/** Other peers asked for an epoch change the probed peer could not supply. */
+const EPOCH_HELPERS = 4;
+
 /**
  * Discovering (DESIGN §4, §6): ask every connected peer for its status, make it prove its
  * height with a commit proof (walking epoch changes first when the proof is signed by a
@@ -235,30 +238,84 @@ export class Discovery {
   async ensureEpochKnown(epoch: number, peer: PeerId, signal: AbortSignal): Promise<void> {
     for (let known = this.highestKnownEpoch(); known < epoch; known++) {
       throwIfAborted(signal);
-      const set = this.setOf(known)!;
-      const change = await this.parts.network.epochChangeProof(peer, known, signal);
-      const fail = (check: VerificationFailure['check'], message: string): never => {
-        throw new PeerMisbehaved({ check, message, height: change.proof.header.height, peer });
-      };
-      let block: Block;
-      try {
-        block = this.parts.chain.decode(change.block);
-      } catch (err) {
-        if (err instanceof HotsyncError) fail('structure.decode', `epoch-change block: ${err.message}`);
-        throw err;
-      }
-      const hash = this.parts.chain.hash(block);
-      if (!bytesEqual(hash, headerHash(change.proof.header)))
-        fail('commit.target', 'epoch-change block is not the proven one');
-      if (block.header.epoch !== known)
-        fail('epoch.boundary', `epoch-change block is in epoch ${block.header.epoch}, not ${known}`);
-      const next = block.nextValidatorSet;
-      if (!next) return fail('epoch.boundary', `block ${block.header.height} does not end epoch ${known}`);
-      const verified = await this.parts.verifier.verifyCommitProof(change.proof, set, peer, next);
-      if (!verified.ok) throw new PeerMisbehaved(verified.failure);
-      if (next.epoch !== known + 1) fail('epoch.next-set', `next set is for epoch ${next.epoch}`);
+      const next = await this.epochChangeFrom(peer, known, signal);
       this.parts.learnedSets.set(next.epoch, next);
     }
+  }
+
+  /**
+   * The set after epoch `known`, from `peer`'s epoch change; when `peer` cannot supply it
+   * (a pruned node keeps no epoch changes below its history; a request fails), from the
+   * other connected peers in turn (at most `EPOCH_HELPERS`). An epoch change is verified
+   * with the set already known, so a helper cannot make us take a wrong set; one whose
+   * change does not verify is blamed itself. Fails with `peer`'s own error when nobody
+   * supplies a verified change.
+   */
+  private async epochChangeFrom(peer: PeerId, known: number, signal: AbortSignal): Promise<ValidatorSet> {
+    try {
+      return await this.verifiedEpochChange(peer, known, signal);
+    } catch (err) {
+      if (!(err instanceof RequestError) || signal.aborted) throw err;
+      const { network, peers } = this.parts;
+      const helpers = network
+        .connectedPeers()
+        .filter((p) => p !== peer && !peers.isBanned(p))
+        .slice(0, EPOCH_HELPERS);
+      for (const helper of helpers) {
+        throwIfAborted(signal);
+        try {
+          const next = await this.verifiedEpochChange(helper, known, signal);
+          this.parts.logger.debug(
+            { peer, helper, epoch: known },
+            'epoch change the peer could not supply taken from another peer',
+          );
+          return next;
+        } catch (helperErr) {
+          if (helperErr instanceof PeerMisbehaved) {
+            const f = helperErr.failure;
+            if (f.evidence) throw new SafetyViolationError(f.message, f.evidence);
+            peers.recordOutcome(helper, {
+              kind: 'invalid-data',
+              check: f.check,
+              ...(f.height !== undefined && { height: f.height }),
+            });
+          } else if (helperErr instanceof RequestError) {
+            if (signal.aborted) throw helperErr;
+            this.reportRequestError(helper, helperErr);
+          } else {
+            throw helperErr;
+          }
+        }
+      }
+      throw err;
+    }
+  }
+
+  /** `peer`'s epoch change for epoch `known`, verified with that epoch's set: the next set. */
+  private async verifiedEpochChange(peer: PeerId, known: number, signal: AbortSignal): Promise<ValidatorSet> {
+    const set = this.setOf(known)!;
+    const change = await this.parts.network.epochChangeProof(peer, known, signal);
+    const fail = (check: VerificationFailure['check'], message: string): never => {
+      throw new PeerMisbehaved({ check, message, height: change.proof.header.height, peer });
+    };
+    let block: Block;
+    try {
+      block = this.parts.chain.decode(change.block);
+    } catch (err) {
+      if (err instanceof HotsyncError) fail('structure.decode', `epoch-change block: ${err.message}`);
+      throw err;
+    }
+    const hash = this.parts.chain.hash(block);
+    if (!bytesEqual(hash, headerHash(change.proof.header)))
+      fail('commit.target', 'epoch-change block is not the proven one');
+    if (block.header.epoch !== known)
+      fail('epoch.boundary', `epoch-change block is in epoch ${block.header.epoch}, not ${known}`);
+    const next = block.nextValidatorSet;
+    if (!next) return fail('epoch.boundary', `block ${block.header.height} does not end epoch ${known}`);
+    const verified = await this.parts.verifier.verifyCommitProof(change.proof, set, peer, next);
+    if (!verified.ok) throw new PeerMisbehaved(verified.failure);
+    if (next.epoch !== known + 1) fail('epoch.next-set', `next set is for epoch ${next.epoch}`);
+    return next;
   }
 
   /**
