@@ -1,5 +1,6 @@
 import { ManualClock, MemoryChainStore, type SyncConfigInput } from '@hotsync/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { capAdmission } from './cap-admission.js';
 import { connect, type ServedChain, servedChain, TestNet, type TestNode } from './nodes.fixture.js';
 import { resolveNetworkOptions } from './options.js';
 
@@ -91,7 +92,7 @@ describe('bandwidth cap over libp2p', () => {
     );
   });
 
-  it('requests in flight together share one budget', async () => {
+  it('requests asked together share one budget, each admitted once the cap can read it in time', async () => {
     const capBytesPerSec = 100_000;
     const clock = new ManualClock(Date.now());
     const { server, client } = await pair(clock, { network: { bandwidthCapBytesPerSec: capBytesPerSec } });
@@ -113,6 +114,11 @@ describe('bandwidth cap over libp2p', () => {
     expect(bytes).toBeGreaterThan(300 * 1_000);
     expect(elapsedMs).toBeGreaterThanOrEqual(((bytes - cap.burstBytes) * 1000) / capBytesPerSec);
     expect(client.sync.stats().outbound[server.peerId]!.failures).toBe(0);
+    // Each range is larger than half of what the cap reads within the servers' response
+    // window (100 KB of 200 KB): they went one after another, not all at once.
+    const admission = capAdmission(cap, client.sync.options.timeouts.inboundResponseMs);
+    expect(admission.budgetBytes).toBe(100_000);
+    expect(admission.stats()).toMatchObject({ queued: 2, inFlight: 0, owedBytes: 0 });
   });
 
   it('cap 0 (the default) reads without waiting: no virtual time passes', async () => {

@@ -14,10 +14,12 @@ import {
   ResponseParser,
   type Timer,
   type WireMethod,
+  type WireRequest,
   type WireRequestOf,
   type WireResponseValues,
 } from '@hotsync/core';
 import type { Connection, Stream } from '@libp2p/interface';
+import { type CapTicket, capAdmission } from './cap-admission.js';
 import { sendAll } from './framing.js';
 import type { OutboundResult } from './network-metrics.js';
 import type { ResolvedNetworkOptions } from './options.js';
@@ -59,19 +61,31 @@ const BUGS = [TypeError, ReferenceError, SyntaxError];
  * piece waits for its budget before the next read: the reader's queue fills, the stream
  * pauses, and yamux stops granting window, so the sender is held back instead of our
  * memory filling. The deadlines stand still while we wait: our own throttling is never
- * the peer's timeout.
+ * the peer's timeout. And since an honest server aborts a response not read within its
+ * `inboundResponseMs`, a request under the cap is first admitted (`CapAdmission`): it is
+ * sent only once the responses in flight and its own can be read within half that
+ * window, and a range request asks for no more blocks than that window holds. The wait
+ * for admission comes before sending, before any deadline or latency starts.
  */
 export async function sendRequest<M extends WireMethod>(
   connection: Connection,
   peer: PeerId,
-  request: WireRequestOf<M>,
+  asked: WireRequestOf<M>,
   options: ResolvedNetworkOptions,
   signal?: AbortSignal,
 ): Promise<ClientResult<M>> {
-  const method = request.method as M;
-  const bytes = encodeRequest(request); // throws InvalidArgumentError: the caller's bug, not the peer's
+  const method = asked.method as M;
   const { clock, timeouts, limits, bandwidthCap } = options;
-  const started = clock.now();
+  const admission = bandwidthCap && capAdmission(bandwidthCap, timeouts.inboundResponseMs);
+  let request = asked;
+  const range = asked as WireRequest;
+  if (admission && range.method === 'blocks_by_range') {
+    // No more blocks than the cap reads within the servers' response window: a partial
+    // range, as servers return at their response size limit.
+    const count = admission.boundCount(range.count);
+    if (count < range.count) request = { ...range, count } as WireRequestOf<M>;
+  }
+  const bytes = encodeRequest(request); // throws InvalidArgumentError: the caller's bug, not the peer's
   const local = new AbortController();
   let failure: RequestError | undefined;
   let stream: Stream | undefined;
@@ -88,6 +102,17 @@ export async function sendRequest<M extends WireMethod>(
     fail('aborted', 'aborted before sending');
     throw failure;
   }
+  let ticket: CapTicket | undefined;
+  if (admission) {
+    try {
+      ticket = await admission.admit(method, maxItemsFor(request, limits), signal);
+    } catch {
+      fail('aborted', 'aborted while waiting for the bandwidth cap');
+      throw failure;
+    }
+  }
+  // From here on the time is the request's own: waiting for admission was ours.
+  const started = clock.now();
   const onAbort = () => fail('aborted', 'aborted by the caller');
   signal?.addEventListener('abort', onAbort, { once: true });
   const whole: PausableTimer = pausableTimeout(
@@ -126,6 +151,7 @@ export async function sendRequest<M extends WireMethod>(
         await bandwidthCap.acquire(piece.length, local.signal);
         whole.resume();
       }
+      ticket?.read(piece.length);
       silence = clock.setTimeout(
         () => fail('timeout', `response stalled for ${timeouts.betweenChunksMs} ms`),
         timeouts.betweenChunksMs,
@@ -153,6 +179,7 @@ export async function sendRequest<M extends WireMethod>(
       }
     }
     succeeded = true;
+    ticket?.close({ bytes: reader.bytesReceived, items: itemsOf(reply.value) });
     return {
       value: reply.value as WireResponseValues[M],
       bytesSent: bytes.length,
@@ -166,6 +193,7 @@ export async function sendRequest<M extends WireMethod>(
     fail(kind, message, err, kind === 'rate-limited' ? 50 : undefined);
     throw failure;
   } finally {
+    ticket?.close();
     whole.cancel();
     firstByte?.cancel();
     silence?.cancel();
@@ -181,6 +209,11 @@ export async function sendRequest<M extends WireMethod>(
       stream.abort(failure ?? new RequestError('aborted', peer, `${method}: response complete`));
     }
   }
+}
+
+/** The items a response carried (blocks of a block request), for learning its size per item. */
+function itemsOf(value: unknown): number {
+  return Array.isArray(value) ? value.length : 1;
 }
 
 function classify(err: unknown): [RequestFailureKind, string] {
