@@ -90,6 +90,7 @@ describe('a low bandwidth cap against honest servers with a response deadline', 
     for (const server of servers) await connect(me, server);
     const stateMachine = createMemoryStateMachine({ depth: 10 });
     const verifier = createVerifier({ chainId, clock: systemClock, workers: 0 });
+    const parallel = parallelStrategy();
     const manager = createSyncManager({
       config,
       anchor,
@@ -98,7 +99,7 @@ describe('a low bandwidth cap against honest servers with a response deadline', 
       verifier,
       peers,
       network: me.sync,
-      strategies: [parallelStrategy()],
+      strategies: [parallel],
       clock: systemClock,
     });
     peers.start();
@@ -132,13 +133,23 @@ describe('a low bandwidth cap against honest servers with a response deadline', 
     });
     // What each server held against us: responses it cut off for not being read in time.
     const cutOff = servers.map((s) => s.sync.stats().inbound.faults.timeout);
+    const run = parallel.stats();
+    const strategyFigures = run && {
+      requests: run.requests,
+      retries: run.retries,
+      hedges: run.hedges,
+      bytesDownloaded: run.bytesDownloaded,
+      ranges: [run.rangeSize.smallest, run.rangeSize.largest],
+      maxInFlight: run.maxInFlight,
+    };
     console.log(
       `cap ${CAP} B/s, servers' response window ${INBOUND_RESPONSE_MS} ms: ` +
         `${(outcome as { kind?: string }).kind} in ${ms} ms; chain ${chainBytes} bytes, cap read ${cap.stats().bytes}; ` +
         `requests ${requests.map((r) => r.requests).join('/')}, failed ${requests.map((r) => r.failures).join('/')}; ` +
         `held against servers ${JSON.stringify(held)}; responses cut off by servers ${cutOff.join('/')}; ` +
         `scores ${servers.map((s) => peers.score(s.peerId).toFixed(2)).join('/')}; bans ${peers.bans().length}; ` +
-        `admission ${JSON.stringify(capAdmission(cap, INBOUND_RESPONSE_MS).stats())}`,
+        `admission ${JSON.stringify(capAdmission(cap, INBOUND_RESPONSE_MS).stats())}; ` +
+        `strategy ${JSON.stringify(strategyFigures)}`,
     );
     expect(outcome).toMatchObject({ kind: 'synced', height: BLOCKS });
     expect(bytesEqual(store.tip()!.hash, source.store.tip()!.hash)).toBe(true);
