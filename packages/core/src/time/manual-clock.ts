@@ -1,15 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Clock, Timer } from './clock.js';
-
-interface PendingTimer {
-  readonly due: number;
-  readonly seq: number;
-  // Replaced by a no-op on cancel: a cancelled timer must not keep what its callback captured alive.
-  callback: () => void;
-  cancelled: boolean;
-}
-
-const noop = () => {};
+import { type QueuedTimer, TimerQueue } from './timer-queue.js';
 
 /** Lets queued promise reactions (and the ones they queue) run before the next timer fires. */
 export function flushMicrotasks(): Promise<void> {
@@ -24,8 +15,7 @@ export function flushMicrotasks(): Promise<void> {
 export class ManualClock implements Clock {
   private current: number;
   private seq = 0;
-  // Sorted by (due, seq): the next timer to fire is at index 0.
-  private readonly timers: PendingTimer[] = [];
+  private readonly timers = new TimerQueue();
 
   constructor(startMs = 0) {
     this.current = startMs;
@@ -38,34 +28,19 @@ export class ManualClock implements Clock {
   setTimeout(callback: () => void, delayMs: number): Timer {
     // Whole milliseconds, rounded up: time stays an integer (timestamps are u64 ms) and never fires early.
     const delay = Number.isFinite(delayMs) ? Math.max(0, Math.ceil(delayMs)) : 0;
-    const timer: PendingTimer = { due: this.current + delay, seq: this.seq++, callback, cancelled: false };
-    let lo = 0;
-    let hi = this.timers.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const t = this.timers[mid]!;
-      if (t.due < timer.due || (t.due === timer.due && t.seq < timer.seq)) lo = mid + 1;
-      else hi = mid;
-    }
-    this.timers.splice(lo, 0, timer);
-    return {
-      cancel: () => {
-        timer.cancelled = true;
-        timer.callback = noop;
-      },
-    };
+    const timer: QueuedTimer = { due: this.current + delay, seq: this.seq++, callback, state: 'queued' };
+    this.timers.push(timer);
+    return { cancel: () => this.timers.cancel(timer) };
   }
 
   /** Number of timers that have not fired or been cancelled. */
   pendingTimers(): number {
-    this.dropCancelled();
-    return this.timers.length;
+    return this.timers.size;
   }
 
   /** Due time of the next live timer, if any. */
   nextTimerAt(): number | undefined {
-    this.dropCancelled();
-    return this.timers[0]?.due;
+    return this.timers.peek()?.due;
   }
 
   /** Moves time forward by `ms`, firing every timer that falls due, synchronously. */
@@ -112,15 +87,10 @@ export class ManualClock implements Clock {
     return ms;
   }
 
-  private dropCancelled(): void {
-    while (this.timers.length > 0 && this.timers[0]!.cancelled) this.timers.shift();
-  }
-
-  private takeDue(targetMs: number): PendingTimer | undefined {
-    this.dropCancelled();
-    const head = this.timers[0];
+  private takeDue(targetMs: number): QueuedTimer | undefined {
+    const head = this.timers.peek();
     if (!head || head.due > targetMs) return undefined;
-    this.timers.shift();
+    this.timers.pop();
     this.current = Math.max(this.current, head.due);
     return head;
   }
