@@ -18,7 +18,7 @@ import {
   peersServing,
   servableEnd,
 } from './coverage.js';
-import { blockingBatch, hedgeDelayMs } from './hedging.js';
+import { blockingBatch, capReadMs, hedgeDelayMs } from './hedging.js';
 import { type CoordinatorOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { nextRangeSize, pickPeer } from './scheduler.js';
 import { type CoordinatorStats, StatsRecorder } from './stats.js';
@@ -295,7 +295,10 @@ export class DownloadCoordinator {
     const head = blockingBatch(this.batches);
     const state = head?.state;
     if (!head || state?.kind !== 'downloading' || state.peers.length >= MAX_PEERS_PER_RANGE) return undefined;
-    const after = hedgeDelayMs(head.to - head.from + 1, this.sizer.model(), fixed);
+    const after = Math.max(
+      hedgeDelayMs(head.to - head.from + 1, this.sizer.model(), fixed),
+      fixed === undefined ? this.capHedgeFloorMs() : 0,
+    );
     const waited = this.ctx.clock.now() - Math.max(state.startedAtMs, this.hedgedAt.get(head) ?? 0);
     // Whole milliseconds, at least one: a wait of a fraction would wake at the same instant again.
     if (waited < after) return Math.max(1, Math.ceil(after - waited));
@@ -307,6 +310,25 @@ export class DownloadCoordinator {
     this.download(head, peer);
     // Checked again when this hedge may be stuck too.
     return state.peers.length + 1 < MAX_PEERS_PER_RANGE ? Math.max(1, Math.ceil(after)) : undefined;
+  }
+
+  /**
+   * The least hedge delay under a download cap (0 without one): twice what the cap needs to
+   * read everything downloading now (a hedged range counts once per peer asked); before any
+   * block size is known, the first-byte timeout (a peer that sends nothing is caught by it
+   * anyway, and a hedge before it would only spend the cap twice).
+   */
+  private capHedgeFloorMs(): number {
+    const { network, peers } = this.ctx.config;
+    if (network.bandwidthCapBytesPerSec <= 0) return 0;
+    let blocks = 0;
+    for (const b of this.batches) {
+      if (b.state.kind === 'downloading') blocks += (b.to - b.from + 1) * b.state.peers.length;
+    }
+    const { blocksDownloaded, bytesDownloaded } = this.stats;
+    const perBlock = blocksDownloaded > 0 ? bytesDownloaded / blocksDownloaded : undefined;
+    const readMs = capReadMs(network.bandwidthCapBytesPerSec, blocks, perBlock);
+    return readMs === undefined ? peers.firstByteTimeoutMs : 2 * readMs;
   }
 
   // ---- verification and storage, in height order ------------------------------------

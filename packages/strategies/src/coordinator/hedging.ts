@@ -17,3 +17,19 @@ export function hedgeDelayMs(blocks: number, model: RangeCostModel | undefined, 
   if (!model) return 1_000;
   return Math.max(250, 3 * (model.overheadMs + model.msPerBlock * blocks));
 }
+
+/**
+ * Under a download cap (`network.bandwidthCapBytesPerSec`, 0: none): how long the cap needs
+ * to read what the requests downloading now will bring (`blocksInFlight` × the mean block
+ * size seen so far). A range waiting its turn under the cap is not stuck, and asking a
+ * second peer cannot make the cap read faster: it only spends the cap twice. Undefined
+ * with no cap or nothing measured yet.
+ */
+export function capReadMs(
+  capBytesPerSec: number,
+  blocksInFlight: number,
+  bytesPerBlock: number | undefined,
+): number | undefined {
+  if (capBytesPerSec <= 0 || bytesPerBlock === undefined) return undefined;
+  return (blocksInFlight * bytesPerBlock * 1000) / capBytesPerSec;
+}
