@@ -13,7 +13,7 @@ import type { EpochChangeProof } from '../interfaces/network.js';
 import { decodeEpochChangeProof, encodeEpochChangeProof } from './epoch-change.js';
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from './limits.js';
 import type { WireMethod } from './methods.js';
-import type { WireRequest } from './request-codec.js';
+import type { WireRequest, WireRequestOf } from './request-codec.js';
 import { type ErrorChunk, type ResponseChunk, ResponseParser } from './response-frame.js';
 import { decodeStatusMessage, encodeStatusMessage, type StatusMessage } from './status-message.js';
 
@@ -81,14 +81,15 @@ export function encodeReply<M extends WireMethod>(method: M, value: WireResponse
  * after some blocks: a failed request is retried whole.
  */
 export function decodeReply<M extends WireMethod>(
-  request: WireRequest & { readonly method: M },
+  // Either spelling: a transport's generic `ask<M>` holds a WireRequestOf<M>.
+  request: WireRequestOf<M> | (WireRequest & { readonly method: M }),
   bytes: Uint8Array,
   options: ReplyOptions = {},
 ): WireReply<M> {
   const limits = options.limits ?? DEFAULT_WIRE_LIMITS;
   const parser = new ResponseParser({ limits, maxOkChunks: maxItemsFor(request, limits) });
   parser.push(bytes);
-  return interpretReply(request.method, parser.end(), options);
+  return interpretReply(request.method as M, parser.end(), options);
 }
 
 /** Turns parsed chunks into the method's value (or its error). */
