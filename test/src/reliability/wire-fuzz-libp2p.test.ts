@@ -195,8 +195,8 @@ describe('wire fuzzing over libp2p: the real client', () => {
           current = input;
           const request = requests[input[2] % requests.length]!;
           // The client request path itself: no peer manager in between, so no ban cuts the run
-          // short. But the client's own status exchange asks the liar too (garbage while status
-          // is fuzzed): its penalties may close the connection on a long run; dial it again.
+          // short. The client's status exchange still talks to the liar (garbage while status is
+          // fuzzed): should its penalties close the connection on a long run, dial again (counted).
           let connection = client.libp2p.getConnections(liar.libp2p.peerId)[0];
           if (!connection) {
             redials++;
