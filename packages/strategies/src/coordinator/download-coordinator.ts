@@ -206,8 +206,13 @@ export class DownloadCoordinator {
         };
         return;
       }
-      const peer = pickPeer(this.ctx, batch, summaries, connected);
-      if (peer) this.download(batch, peer);
+      const rank = (p: PeerId) => this.stats.dispatchRank(p);
+      const peer = pickPeer(this.ctx, batch, summaries, connected, [], rank);
+      if (!peer) continue;
+      // A peer that failed us in this run and never delivered (withholding, say) gets a range
+      // only while no peer that delivered is connected: the range waits for a free slot there.
+      if (rank(peer) === 2 && summaries.some((s) => connected.has(s.peer) && rank(s.peer) === 0)) continue;
+      this.download(batch, peer);
     }
   }
 

@@ -92,6 +92,18 @@ export class StatsRecorder {
   }
 
   /**
+   * How promising `peer` is for a new range, lowest first: 0 when it delivered in this run
+   * and none of its ranges was refused; 2 when a request of ours failed on it (or a range of
+   * it was refused) and it delivered nothing; 1 otherwise (untried).
+   */
+  dispatchRank(peer: PeerId): number {
+    const p = this.perPeer.get(peer);
+    if (p === undefined) return 1;
+    if (p.blocks > 0 && p.rejected === 0) return 0;
+    return p.failures > 0 || p.rejected > 0 ? 2 : 1;
+  }
+
+  /**
    * How promising `peer` is for a hedge, lowest first: 0 when it delivered in this run and
    * none of its ranges was refused; 1 when it has no request of ours in flight (untried or
    * idle, at least not stuck); 2 otherwise (its requests may be as stuck as the one hedged).
