@@ -150,9 +150,35 @@ describe('parallel under faults and Byzantine peers (simnet, real SyncManager)',
       const peers = (me.strategies[0] as ParallelStrategy).stats()!.peers;
       expect(peers.withholder?.failures ?? 0).toBeGreaterThan(0);
       expect(peers.withholder?.blocks ?? 0).toBe(0);
-      console.log(`withholding seed ${seed}: ${summary(result, me)}`);
+      console.log(
+        `withholding seed ${seed}: ${summary(result, me)}; withholder requests ${peers.withholder?.requests}, failures ${peers.withholder?.failures}`,
+      );
     },
   );
+
+  it('one honest peer and four withholders: a withholder that failed gets no new range while the honest one is there', async () => {
+    const withholders = [0, 1, 2, 3].map(
+      (i): NodeSpec => ({
+        id: `withholder${i}`,
+        role: 'serve',
+        chain: 'main',
+        behaviours: [withholding({ methods: ['blocks_by_range'] })],
+      }),
+    );
+    const { result, me } = await run(3, [...servers(1), ...withholders]);
+    expectOnlyPenalized(
+      result,
+      withholders.map((w) => w.id),
+    );
+    const stats = (me.strategies[0] as ParallelStrategy).stats()!;
+    const asked = withholders.map((w) => stats.peers[w.id]?.requests ?? 0);
+    console.log(
+      `1 honest + 4 withholders: ${summary(result, me)}; requests to the withholders ${asked.join('/')}`,
+    );
+    // Each is asked before it fails (at most its request slots, plus hedges of a stuck range),
+    // never again afterwards: a range waits for the peer that delivers.
+    for (const n of asked) expect(n).toBeLessThanOrEqual(4);
+  });
 
   it.each([1, 2])(
     'accepts short answers: a range ends at its latest provable block, the rest is fetched again (seed %i)',
